@@ -1,0 +1,1 @@
+namespace TcpActors.Engine; internal static class Placeholder {}
