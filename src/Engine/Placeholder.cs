@@ -1,1 +1,0 @@
-namespace TcpActors.Engine; internal static class Placeholder {}
