@@ -16,14 +16,39 @@ public readonly record struct Ipv4Address(uint Value)
         return a;
     }
 
+    /// <summary>Strict dotted-quad: four decimal parts 0..255 (no shorthand such as "10.1").</summary>
     public static bool TryParse(string? text, out Ipv4Address address)
     {
         address = default;
-        if (text is null || !IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork)
+        if (text is null)
             return false;
-        Span<byte> b = stackalloc byte[4];
-        ip.TryWriteBytes(b, out _);
-        address = new Ipv4Address((uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]));
+        uint value = 0;
+        int parts = 0, digits = 0, part = 0;
+        foreach (char c in text)
+        {
+            if (c == '.')
+            {
+                if (digits == 0 || ++parts > 3)
+                    return false;
+                value = value << 8 | (uint)part;
+                part = 0;
+                digits = 0;
+            }
+            else if (c is >= '0' and <= '9' && digits < 3)
+            {
+                part = part * 10 + (c - '0');
+                digits++;
+                if (part > 255)
+                    return false;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        if (parts != 3 || digits == 0)
+            return false;
+        address = new Ipv4Address(value << 8 | (uint)part);
         return true;
     }
 
