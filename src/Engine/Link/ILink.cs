@@ -1,0 +1,31 @@
+namespace TcpActors.Engine.Link;
+
+/// <summary>
+/// Where IPv4 packets leave and arrive: a TUN device, an in-memory wire between two stacks, or a test
+/// probe. The I/O actor is bound to exactly one link.
+/// </summary>
+public interface ILink : IDisposable
+{
+    /// <summary>The largest IPv4 packet the link carries, in bytes.</summary>
+    int Mtu { get; }
+
+    /// <summary>
+    /// Sends one IPv4 packet. The span is only valid during the call: a link that delivers later copies it.
+    /// Never throws for a packet the peer would drop; failures of the link itself go to
+    /// <see cref="ILinkReceiver.OnLinkFailed"/>.
+    /// </summary>
+    void Send(ReadOnlySpan<byte> packet);
+
+    /// <summary>Starts delivering arriving packets to <paramref name="receiver"/>. Called once.</summary>
+    void Start(ILinkReceiver receiver);
+}
+
+/// <summary>What a link calls when a packet arrives (on whatever thread the link delivers on).</summary>
+public interface ILinkReceiver
+{
+    /// <summary>One arriving IPv4 packet, still untrusted. Only valid during the call.</summary>
+    void OnPacket(ReadOnlySpan<byte> packet);
+
+    /// <summary>The link cannot go on (device gone, I/O error).</summary>
+    void OnLinkFailed(Exception cause);
+}
