@@ -80,7 +80,12 @@ public readonly struct Icmpv4Message
         // RFC 1624: only the type word changed (8 -> 0), so update the checksum incrementally.
         ushort oldChecksum = BinaryPrimitives.ReadUInt16BigEndian(m[2..]);
         ushort oldWord = (ushort)(m[0] << 8 | m[1]);
-        BinaryPrimitives.WriteUInt16BigEndian(body[2..], InternetChecksum.Update(oldChecksum, oldWord, 0));
+        ushort checksum = InternetChecksum.Update(oldChecksum, oldWord, 0);
+        // Equation 3 cannot tell +0 from -0: when every word of the reply is zero (identifier, sequence and data
+        // all zero) the sum is +0 and only 0xFFFF makes the message sum to -0 (RFC 1071); it gives 0x0000.
+        if (checksum == 0 && !body[4..].ContainsAnyExcept((byte)0))
+            checksum = 0xFFFF;
+        BinaryPrimitives.WriteUInt16BigEndian(body[2..], checksum);
         Ipv4Packet.WriteHeader(reply, ip.Destination, ip.Source, IpProtocol.Icmp, total, ip.Identification, ttl, ip.TypeOfService, dontFragment: false);
         return total;
     }
