@@ -1,0 +1,163 @@
+using Akka.Actor;
+using TcpActors.Engine.Io;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Api;
+
+// The application protocol, shaped like Akka.IO's TCP messages so that it grows into the Akka-facing API.
+// Commands go to the stack (Bind, Connect) or to a connection (Register, Write, Close, ...); events come back.
+
+/// <summary>A request to the stack or to one connection.</summary>
+public interface ITcpCommand;
+
+/// <summary>Something the stack tells the application.</summary>
+public interface ITcpEvent;
+
+/// <summary>Per-connection options (socket options), given at Connect or Bind.</summary>
+public sealed record ConnectionOptions
+{
+    public static readonly ConnectionOptions Default = new();
+
+    /// <summary>SO_KEEPALIVE; null takes tcp-actors.keepalive.enabled.</summary>
+    public bool? Keepalive { get; init; }
+    public TimeSpan? KeepaliveIdle { get; init; }
+    public TimeSpan? KeepaliveInterval { get; init; }
+    public int? KeepaliveProbes { get; init; }
+}
+
+/// <summary>Passive OPEN: listen on <paramref name="Port"/>; <paramref name="Handler"/> is told <see cref="Connected"/> for each accepted connection. Port 0 accepts any port (for proxies).</summary>
+public sealed record Bind(IActorRef Handler, ushort Port, int? Backlog = null, ConnectionOptions? Options = null) : ITcpCommand;
+
+/// <summary>The listener is up. Sent by the listener actor (Sender), which takes <see cref="Unbind"/>.</summary>
+public sealed record Bound(Ipv4Address Address, ushort Port) : ITcpEvent;
+
+public sealed class Unbind : ITcpCommand
+{
+    public static readonly Unbind Instance = new();
+    private Unbind() { }
+}
+
+public sealed class Unbound : ITcpEvent
+{
+    public static readonly Unbound Instance = new();
+    private Unbound() { }
+}
+
+/// <summary>Active OPEN to a remote endpoint; LocalPort null picks an ephemeral port (RFC 6056).</summary>
+public sealed record Connect(Ipv4Address RemoteAddress, ushort RemotePort, ushort? LocalPort = null, ConnectionOptions? Options = null) : ITcpCommand;
+
+/// <summary>A connection reached ESTABLISHED (Sender is the connection actor). Reply with <see cref="Register"/>.</summary>
+public sealed record Connected(FourTuple Tuple) : ITcpEvent
+{
+    public Ipv4Address RemoteAddress => Tuple.RemoteAddress;
+    public ushort RemotePort => Tuple.RemotePort;
+    public Ipv4Address LocalAddress => Tuple.LocalAddress;
+    public ushort LocalPort => Tuple.LocalPort;
+}
+
+/// <summary>Names the actor that receives this connection's events. Data that arrives before it is held.</summary>
+public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = false) : ITcpCommand;
+
+/// <summary>SEND: queue bytes; <paramref name="Ack"/> (if not null) is told to the sender once they are in the send buffer.</summary>
+public sealed record Write(ReadOnlyMemory<byte> Data, object? Ack = null) : ITcpCommand
+{
+    public static Write Create(byte[] data, object? ack = null) => new(data, ack);
+}
+
+/// <summary>In-order bytes from the peer.</summary>
+public sealed record Received(ReadOnlyMemory<byte> Data) : ITcpEvent;
+
+/// <summary>CLOSE: send the queued data, then FIN; <see cref="Closed"/> once our FIN is acknowledged.</summary>
+public sealed class Close : ITcpCommand
+{
+    public static readonly Close Instance = new();
+    private Close() { }
+}
+
+/// <summary>CLOSE and wait for the peer's FIN too; then <see cref="ConfirmedClosed"/>.</summary>
+public sealed class ConfirmedClose : ITcpCommand
+{
+    public static readonly ConfirmedClose Instance = new();
+    private ConfirmedClose() { }
+}
+
+/// <summary>ABORT: send RST, drop everything queued; then <see cref="Aborted"/>.</summary>
+public sealed class Abort : ITcpCommand
+{
+    public static readonly Abort Instance = new();
+    private Abort() { }
+}
+
+/// <summary>STATUS (RFC 9293 3.10.6): answered with <see cref="ConnectionStatus"/>.</summary>
+public sealed class GetStatus : ITcpCommand
+{
+    public static readonly GetStatus Instance = new();
+    private GetStatus() { }
+}
+
+public sealed class Closed : ITcpEvent
+{
+    public static readonly Closed Instance = new();
+    private Closed() { }
+}
+
+public sealed class ConfirmedClosed : ITcpEvent
+{
+    public static readonly ConfirmedClosed Instance = new();
+    private ConfirmedClosed() { }
+}
+
+public sealed class Aborted : ITcpEvent
+{
+    public static readonly Aborted Instance = new();
+    private Aborted() { }
+}
+
+/// <summary>The peer sent FIN. Unless Register asked to keep it open, the connection then closes its side too.</summary>
+public sealed class PeerClosed : ITcpEvent
+{
+    public static readonly PeerClosed Instance = new();
+    private PeerClosed() { }
+}
+
+/// <summary>The connection ended abnormally: reset by the peer, timed out, or failed.</summary>
+public sealed record ErrorClosed(string Cause) : ITcpEvent;
+
+/// <summary>A command could not be carried out; <paramref name="Cause"/> says why.</summary>
+public sealed record CommandFailed(ITcpCommand Command, Exception Cause) : ITcpEvent;
+
+/// <summary>Why a connection ended or a command failed, as the application sees it.</summary>
+public sealed class TcpException(string message) : Exception(message);
+
+/// <summary>The answer to STATUS: the TCB as `ss -tin` would show it.</summary>
+public sealed record ConnectionStatus(
+    FourTuple Tuple,
+    TcpState State,
+    uint SndUna,
+    uint SndNxt,
+    uint SndWnd,
+    uint RcvNxt,
+    uint RcvWnd,
+    int SendQueue,
+    int ReceiveQueue,
+    TimeSpan Rto,
+    TimeSpan? SmoothedRtt,
+    int Retransmits,
+    long BytesSent,
+    long BytesReceived) : ITcpEvent;
+
+/// <summary>The RFC 9293 connection states (Figure 5).</summary>
+public enum TcpState
+{
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+}

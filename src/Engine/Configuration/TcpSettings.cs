@@ -1,0 +1,110 @@
+using Akka.Configuration;
+
+namespace TcpActors.Engine.Configuration;
+
+/// <summary>
+/// Every tunable of the stack, read from the <c>tcp-actors</c> section of the Akka configuration
+/// (defaults in reference.conf, Linux's where the RFCs leave a choice). An invalid value fails at
+/// startup with a <see cref="ConfigurationException"/> that names the key.
+/// </summary>
+public sealed record TcpSettings
+{
+    public const string Section = "tcp-actors";
+
+    public string Dispatcher { get; init; } = "akka.actor.default-dispatcher";
+    public int DefaultMss { get; init; } = 536;
+    public int ReceiveWindow { get; init; } = 65535;
+    public int SendBuffer { get; init; } = 262144;
+    public int ReassemblyLimit { get; init; } = 65535;
+    public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(120);
+    public int SynRetries { get; init; } = 6;
+    public int SynAckRetries { get; init; } = 5;
+    public int Retries2 { get; init; } = 15;
+    public TimeSpan Msl { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan DelayedAck { get; init; } = TimeSpan.FromMilliseconds(40);
+    public bool KeepaliveEnabled { get; init; }
+    public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+    public int KeepaliveProbes { get; init; } = 9;
+    public int SynQueue { get; init; } = 128;
+    public int AcceptQueue { get; init; } = 128;
+    public int ChallengeAckLimit { get; init; } = 1000;
+    public ushort EphemeralMin { get; init; } = 32768;
+    public ushort EphemeralMax { get; init; } = 60999;
+    public TimeSpan FinTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The built-in defaults (reference.conf).</summary>
+    public static Config DefaultConfig { get; } = ConfigurationFactory.FromResource<TcpSettings>("TcpActors.Engine.Configuration.reference.conf");
+
+    public static TcpSettings Default { get; } = Create(DefaultConfig);
+
+    /// <summary>Reads the <c>tcp-actors</c> section of <paramref name="config"/>, falling back to the defaults.</summary>
+    public static TcpSettings Create(Config config)
+    {
+        var merged = ReferenceEquals(config, DefaultConfig) ? config : config.WithFallback(DefaultConfig);
+        var c = merged.GetConfig(Section);
+        var s = new TcpSettings
+        {
+            Dispatcher = c.GetString("dispatcher"),
+            DefaultMss = Int(c, "default-mss", 88, 65495),
+            ReceiveWindow = Int(c, "receive-window", 1, 65535),
+            SendBuffer = Int(c, "send-buffer", 1, int.MaxValue),
+            ReassemblyLimit = Int(c, "reassembly-limit", 0, int.MaxValue),
+            InitialRto = Duration(c, "initial-rto"),
+            MinRto = Duration(c, "min-rto"),
+            MaxRto = Duration(c, "max-rto"),
+            SynRetries = Int(c, "syn-retries", 0, 127),
+            SynAckRetries = Int(c, "synack-retries", 0, 127),
+            Retries2 = Int(c, "retries2", 1, 127),
+            Msl = Duration(c, "msl"),
+            DelayedAck = Duration(c, "delayed-ack", allowZero: true),
+            KeepaliveEnabled = Bool(c, "keepalive.enabled"),
+            KeepaliveIdle = Duration(c, "keepalive.idle"),
+            KeepaliveInterval = Duration(c, "keepalive.interval"),
+            KeepaliveProbes = Int(c, "keepalive.probes", 1, 127),
+            SynQueue = Int(c, "backlog.syn-queue", 1, 65535),
+            AcceptQueue = Int(c, "backlog.accept-queue", 1, 65535),
+            ChallengeAckLimit = Int(c, "challenge-ack-limit", 1, int.MaxValue),
+            EphemeralMin = (ushort)Int(c, "ephemeral-ports.min", 1024, 65535),
+            EphemeralMax = (ushort)Int(c, "ephemeral-ports.max", 1024, 65535),
+            FinTimeout = Duration(c, "fin-timeout"),
+        };
+        if (s.MinRto > s.MaxRto)
+            throw Invalid("min-rto", $"{s.MinRto} is above max-rto ({s.MaxRto})");
+        if (s.InitialRto < s.MinRto || s.InitialRto > s.MaxRto)
+            throw Invalid("initial-rto", $"{s.InitialRto} is outside [min-rto, max-rto]");
+        if (s.EphemeralMin > s.EphemeralMax)
+            throw Invalid("ephemeral-ports.min", $"{s.EphemeralMin} is above ephemeral-ports.max ({s.EphemeralMax})");
+        return s;
+    }
+
+    private static ConfigurationException Invalid(string key, string why) => new($"{Section}.{key}: {why}");
+
+    private static int Int(Config c, string key, int min, int max)
+    {
+        int v;
+        try { v = c.GetInt(key); }
+        catch (Exception e) when (e is not ConfigurationException) { throw Invalid(key, $"'{c.GetString(key)}' is not an integer"); }
+        if (v < min || v > max)
+            throw Invalid(key, $"{v} is outside {min}..{max}");
+        return v;
+    }
+
+    private static bool Bool(Config c, string key)
+    {
+        try { return c.GetBoolean(key); }
+        catch (Exception e) when (e is not ConfigurationException) { throw Invalid(key, $"'{c.GetString(key)}' is not on/off"); }
+    }
+
+    private static TimeSpan Duration(Config c, string key, bool allowZero = false)
+    {
+        TimeSpan v;
+        try { v = c.GetTimeSpan(key, null, allowInfinite: false); }
+        catch (Exception e) when (e is not ConfigurationException) { throw Invalid(key, $"'{c.GetString(key)}' is not a duration (e.g. 200ms, 1s, 2h)"); }
+        if (v < TimeSpan.Zero || (!allowZero && v == TimeSpan.Zero))
+            throw Invalid(key, $"{v} must be {(allowZero ? "zero or more" : "positive")}");
+        return v;
+    }
+}

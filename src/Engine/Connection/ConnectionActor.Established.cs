@@ -1,0 +1,40 @@
+using Akka.Actor;
+using TcpActors.Engine.Api;
+using TcpActors.Engine.Io;
+
+namespace TcpActors.Engine.Connection;
+
+/// <summary>ESTABLISHED: data flows both ways.</summary>
+internal sealed partial class ConnectionActor
+{
+    private bool Established(object message)
+    {
+        if (_closeAfterEstablished)
+        {
+            _closeAfterEstablished = false;
+            Enter(TcpState.FinWait1, FinWait1);
+            TrySend();
+            return FinWait1(message);
+        }
+        switch (message)
+        {
+            case SegmentArrived m:
+                SegmentArrives(m);
+                return true;
+            case Write w:
+                OnWrite(w);   // SEND (3.10.2)
+                return true;
+            case Close or ConfirmedClose:
+                // CLOSE (3.10.4): queue the FIN after the data, enter FIN-WAIT-1.
+                QueueFin((ITcpCommand)message);
+                Enter(TcpState.FinWait1, FinWait1);
+                TrySend();
+                return true;
+            case Abort:
+                OnAbort();
+                return true;
+            default:
+                return HandleCommon(message);
+        }
+    }
+}

@@ -1,0 +1,337 @@
+using Akka.Actor;
+using System.Buffers;
+using TcpActors.Engine.Api;
+using TcpActors.Engine.Io;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Connection;
+
+/// <summary>
+/// SEGMENT ARRIVES in SYN-RECEIVED and the synchronized states (RFC 9293 section 3.10.7.4), in the RFC's
+/// order: first the sequence number, second RST, (third security), fourth SYN, fifth ACK, sixth URG,
+/// seventh the segment text, eighth FIN. RFC 5961 replaces the RST and SYN handling with challenge ACKs.
+/// </summary>
+internal sealed partial class ConnectionActor
+{
+    private readonly ArrayBufferWriter<byte> _reassembled = new();
+
+    private void SegmentArrives(SegmentArrived m)
+    {
+        TcpSegment seg = m.Segment;
+        ReadOnlySpan<byte> data = m.Payload.Span;
+
+        // Linux: a retransmission of the SYN that opened this connection is answered with the SYN-ACK again.
+        if (_state == TcpState.SynReceived && IsPassive && seg.Syn && !seg.Ack && !seg.Rst && seg.Sequence == _rcv.Irs)
+        {
+            SendSynAck();
+            return;
+        }
+        // TIME-WAIT: a retransmission of the remote FIN is acknowledged and restarts the 2 MSL timeout (3.10.7.4 eighth).
+        if (_state == TcpState.TimeWait && seg.Fin && !seg.Rst && !seg.Syn && seg.Sequence + seg.SegmentLength == _rcv.Nxt)
+        {
+            SendAck();
+            StartTimeWait();
+            return;
+        }
+
+        // first: check the sequence number
+        int segLen = seg.SegmentLength;
+        bool acceptable = _rcv.IsAcceptable(seg.Sequence, segLen);
+        if (!acceptable && _rcv.Wnd == 0 && seg.Sequence == _rcv.Nxt)
+        {
+            // RCV.WND = 0: special allowance for valid ACKs, URGs and RSTs; the text and FIN are dropped.
+            data = default;
+            seg.Flags &= ~TcpFlags.Fin;
+            acceptable = true;
+        }
+        if (!acceptable)
+        {
+            Counters.Add(TcpCounter.SegmentsDiscarded);
+            if (!seg.Rst)
+                SendAck();
+            return;
+        }
+        RestartKeepalive();
+
+        // Trim to the window: octets before RCV.NXT are old, octets beyond RCV.NXT+RCV.WND are not yet allowed.
+        SeqNum start = seg.Sequence + (seg.Syn ? 1 : 0);
+        int skip = Math.Max(0, _rcv.Nxt - start);
+        if (skip > 0)
+        {
+            data = skip >= data.Length ? default : data[skip..];
+            start = _rcv.Nxt;
+        }
+        bool fin = seg.Fin;
+        int room = (_rcv.Nxt + _rcv.Wnd) - start;
+        if (data.Length > room)
+        {
+            data = data[..Math.Max(0, room)];
+            fin = false;
+        }
+
+        // second: check the RST bit (RFC 5961 section 3.2)
+        if (seg.Rst)
+        {
+            if (seg.Sequence != _rcv.Nxt)
+            {
+                SendChallengeAck();
+                return;
+            }
+            if (_state == TcpState.SynReceived)
+            {
+                Counters.Add(TcpCounter.InRsts);
+                if (IsPassive)
+                    EnterClosed();   // return to LISTEN: the listener never left it; the user need not be informed
+                else
+                    FailOpen(new TcpException("connection refused"));
+                return;
+            }
+            ResetByPeer();
+            return;
+        }
+
+        // third: security and precedence (not used, RFC 9293 3.10.7.4 third)
+
+        // fourth: check the SYN bit
+        if (seg.Syn)
+        {
+            if (_state == TcpState.SynReceived && IsPassive)
+            {
+                EnterClosed();   // return to LISTEN
+                return;
+            }
+            SendChallengeAck();  // RFC 5961 section 4.2
+            return;
+        }
+
+        // fifth: check the ACK field
+        if (!seg.Ack)
+        {
+            Counters.Add(TcpCounter.SegmentsDiscarded);
+            return;
+        }
+        SeqNum ack = seg.Acknowledgment;
+        if (_state == TcpState.SynReceived)
+        {
+            if (!_snd.AcksNewData(ack))
+            {
+                SendReset(ack);  // <SEQ=SEG.ACK><CTL=RST>
+                return;
+            }
+            EstablishFromSynReceived(seg);
+        }
+        if (!AckArrives(seg, ack, data.Length))
+            return;
+
+        // sixth: check the URG bit
+        if ((seg.Flags & TcpFlags.Urg) != 0 && _state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+            _rcv.Up = SeqNum.Max(_rcv.Up, seg.Sequence + seg.UrgentPointer);
+
+        // seventh: process the segment text
+        bool inOrder = start == _rcv.Nxt;
+        bool acceptsText = _state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
+        bool finReached = false;
+        if (acceptsText && (data.Length > 0 || fin))
+        {
+            if (!inOrder)
+            {
+                if (data.Length > 0 && _reassembler.Add(_rcv.Nxt, start, data) < data.Length)
+                    Counters.Add(TcpCounter.ReassemblyDrops);
+                if (fin)
+                    _reassembler.AddFin(start + data.Length);
+                SendAck();   // RFC 5681 4.2: an out-of-order segment is acknowledged at once (a duplicate ACK)
+                TrySendAfterAck();
+                return;
+            }
+            bool hadHoles = _reassembler.SegmentCount > 0;
+            if (data.Length > 0)
+            {
+                DeliverData(data);
+                _rcv.Nxt += data.Length;
+            }
+            if (hadHoles)
+            {
+                _reassembled.ResetWrittenCount();
+                SeqNum nxt = _rcv.Nxt;
+                _reassembler.TakeContiguous(ref nxt, _reassembled, out finReached);
+                _rcv.Nxt = nxt;
+                DeliverData(_reassembled.WrittenSpan);
+            }
+            if (data.Length > 0 || hadHoles)
+            {
+                if (hadHoles || fin || finReached || ++_segmentsSinceAck >= 2)
+                    SendAck();   // at least every second segment; at once when a gap is filled
+                else if (!Timers.IsTimerActive(TimerKeys.DelayedAck))
+                    Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
+            }
+        }
+
+        // eighth: check the FIN bit
+        if ((fin && inOrder) || finReached)
+        {
+            if (_state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.SynReceived)
+                FinArrives();
+            else
+                SendAck();   // CLOSE-WAIT, CLOSING, LAST-ACK: remain; the FIN was already acknowledged
+            return;
+        }
+        TrySendAfterAck();
+    }
+
+    /// <summary>
+    /// The fifth step for the synchronized states. Returns false when the segment is to be dropped here.
+    /// </summary>
+    private bool AckArrives(in TcpSegment seg, SeqNum ack, int dataLength)
+    {
+        if (!_snd.IsAckAcceptable(ack))
+        {
+            // RFC 5961 5.2 / RFC 9293: an ACK of something not yet sent, or far too old: ACK and drop.
+            Counters.Add(TcpCounter.SegmentsDiscarded);
+            SendAck();
+            return false;
+        }
+        if (_snd.AcksNewData(ack))
+        {
+            NewDataAcknowledged(ack);
+        }
+        else if (ack == _snd.Una && dataLength == 0 && !seg.Fin && seg.Window == _snd.Wnd && _snd.InFlight > 0)
+        {
+            // RFC 5681 section 2: a duplicate ACK. The third triggers fast retransmit (section 3.2).
+            if (++_dupAcks == 3 && _recover is null)
+            {
+                _recover = _snd.Nxt;
+                Counters.Add(TcpCounter.FastRetransmits);
+                RetransmitFirst();
+            }
+        }
+        if (_snd.UpdateWindow(seg.Sequence, ack, seg.Window) && _snd.Wnd > 0)
+            Timers.Cancel(TimerKeys.Persist);
+
+        bool finAcked = _finSent && _snd.Una == _snd.Nxt;
+        switch (_state)
+        {
+            case TcpState.FinWait1 when finAcked:
+                Enter(TcpState.FinWait2, FinWait2);
+                if (_closeCommand is Close)
+                    Timers.StartSingleTimer(TimerKeys.FinWait2, FinWait2Timeout.Instance, _stack.Settings.FinTimeout);
+                NotifyCloseDone(bothFinsDone: false);
+                break;
+            case TcpState.Closing:
+                if (!finAcked)
+                    return false;
+                Enter(TcpState.TimeWait, TimeWait);
+                StartTimeWait();
+                NotifyCloseDone(bothFinsDone: true);
+                return false;
+            case TcpState.LastAck:
+                if (finAcked)
+                {
+                    NotifyCloseDone(bothFinsDone: true);
+                    EnterClosed();
+                }
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>SND.UNA &lt; SEG.ACK =&lt; SND.NXT: drop what is acknowledged from the retransmission queue.</summary>
+    private void NewDataAcknowledged(SeqNum ack)
+    {
+        int acked = ack - _snd.Una;
+        bool finAcked = _finSent && ack == _snd.Nxt;
+        int dataAcked = Math.Min(acked - (finAcked ? 1 : 0), _sendBuffer.Count);
+        if (dataAcked > 0)
+            _sendBuffer.Acknowledge(dataAcked);
+        _snd.Una = ack;
+        _rtt.OnAck(ack, Now);
+        _retries = 0;
+        _dupAcks = 0;
+        _keepaliveProbes = 0;
+        if (_recover is { } recover)
+        {
+            if (ack < recover)
+                RetransmitFirst();   // RFC 6582 3.2 step 5: a partial ACK retransmits the next hole
+            else
+                _recover = null;
+        }
+        if (_snd.InFlight == 0)
+            Timers.Cancel(TimerKeys.Retransmission);   // RFC 6298 5.2
+        else
+            StartRetransmissionTimer();                 // 5.3
+    }
+
+    private void TrySendAfterAck()
+    {
+        if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing)
+            TrySend();
+    }
+
+    /// <summary>The eighth step: the peer's FIN is in order. Advance RCV.NXT over it, acknowledge it, tell the user.</summary>
+    private void FinArrives()
+    {
+        _rcv.Nxt += 1;
+        _peerFinReceived = true;
+        TrySendAfterAck();
+        SendAck();
+        TellApplication(PeerClosed.Instance);
+        switch (_state)
+        {
+            case TcpState.SynReceived:
+            case TcpState.Established:
+                Enter(TcpState.CloseWait, CloseWait);
+                if (_handler is not null && !_keepOpenOnPeerClosed && _closeCommand is null)
+                    CloseOnBehalfOfApplication();
+                break;
+            case TcpState.FinWait1:
+                if (_finSent && _snd.Una == _snd.Nxt)
+                {
+                    Enter(TcpState.TimeWait, TimeWait);
+                    StartTimeWait();
+                    NotifyCloseDone(bothFinsDone: true);
+                }
+                else
+                {
+                    Enter(TcpState.Closing, Closing);
+                }
+                break;
+            case TcpState.FinWait2:
+                Enter(TcpState.TimeWait, TimeWait);
+                StartTimeWait();
+                NotifyCloseDone(bothFinsDone: true);
+                break;
+        }
+    }
+
+    /// <summary>Akka.IO's default: when the peer closes, close our side too (CLOSE in CLOSE-WAIT).</summary>
+    private void CloseOnBehalfOfApplication()
+    {
+        _finQueued = true;
+        Enter(TcpState.LastAck, LastAck);
+        TrySend();
+    }
+
+    /// <summary>SYN-RECEIVED, fifth step: SND.UNA &lt; SEG.ACK =&lt; SND.NXT, so enter ESTABLISHED.</summary>
+    private void EstablishFromSynReceived(in TcpSegment seg)
+    {
+        _snd.Una = seg.Acknowledgment;
+        _snd.SetWindow(seg.Sequence, seg.Acknowledgment, seg.Window);
+        _rtt.OnAck(seg.Acknowledgment, Now);
+        _retries = 0;
+        Timers.Cancel(TimerKeys.Retransmission);
+        ApplyRfc6298Rule57();
+        Enter(TcpState.Established, Established);
+        AnnounceConnected();
+        RestartKeepalive();
+    }
+
+    /// <summary>RFC 6298 5.7: if the SYN or SYN-ACK was retransmitted, data transmission begins with an RTO of 3 s.</summary>
+    private void ApplyRfc6298Rule57()
+    {
+        if (_synRetransmitted && _rtt.SmoothedRtt is null)
+        {
+            var s = _stack.Settings;
+            var three = TimeSpan.FromSeconds(3);
+            _rtt = new RttEstimator(three < s.MaxRto ? (three > s.InitialRto ? three : s.InitialRto) : s.MaxRto, s.MinRto, s.MaxRto);
+        }
+    }
+}

@@ -1,0 +1,613 @@
+using System.Buffers;
+using Akka.Actor;
+using TcpActors.Engine.Api;
+using TcpActors.Engine.Io;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Connection;
+
+/// <summary>How a connection was opened.</summary>
+internal sealed record ConnectionParams(
+    StackContext Stack,
+    FourTuple Tuple,
+    ConnectionOptions Options,
+    /// <summary>Active OPEN: who asked (told Connected or CommandFailed). Passive: null.</summary>
+    IActorRef? Commander,
+    Connect? ConnectCommand,
+    /// <summary>Passive OPEN: the listener and the handler named in its Bind, and the SYN that arrived.</summary>
+    IActorRef? Listener,
+    IActorRef? BindHandler,
+    TcpSegment? Syn);
+
+/// <summary>
+/// One TCP connection (RFC 9293). Its behaviours are the states of Figure 5, one partial file each
+/// (ConnectionActor.SynSent.cs ... ConnectionActor.TimeWait.cs); SEGMENT ARRIVES for the synchronized states
+/// is in ConnectionActor.SegmentArrives.cs, step by step in the RFC's order. CLOSED is the stopped actor;
+/// LISTEN is the listener actor. This file holds the TCB, output, timers and the shared close paths.
+/// </summary>
+internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
+{
+    private readonly StackContext _stack;
+    private readonly FourTuple _tuple;
+    private readonly ConnectionParams _params;
+    private readonly SendSequenceSpace _snd = new();
+    private readonly ReceiveSequenceSpace _rcv = new();
+    private readonly SendBuffer _sendBuffer;
+    private readonly Reassembler _reassembler;
+    private RttEstimator _rtt;
+
+    private TcpState _state;
+    /// <summary>The peer's MSS (RFC 9293 3.7.1: 536 when it sends none).</summary>
+    private int _sendMss;
+    private IActorRef? _handler;
+    private bool _keepOpenOnPeerClosed;
+    private List<object>? _heldForHandler;
+    private int _heldBytes;
+
+    private bool _finQueued;
+    private bool _finSent;
+    /// <summary>Retransmissions of the segment at SND.UNA since it was last acknowledged.</summary>
+    private int _retries;
+    private int _totalRetransmits;
+    private bool _synRetransmitted;
+    private SeqNum? _recover;
+    private int _dupAcks;
+    private int _segmentsSinceAck;
+    private int _keepaliveProbes;
+    private bool _keepalive;
+    private TimeSpan _keepaliveIdle, _keepaliveInterval;
+    private int _keepaliveMaxProbes;
+    private IActorRef? _closeCommander;
+    private ITcpCommand? _closeCommand;
+    private bool _peerFinReceived;
+    private long _bytesSent, _bytesReceived;
+    private Exception? _failure;
+    private bool _countedEstablished;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ConnectionParams p) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(p)).WithDispatcher(p.Stack.Settings.Dispatcher);
+
+    public ConnectionActor(ConnectionParams p)
+    {
+        _params = p;
+        _stack = p.Stack;
+        _tuple = p.Tuple;
+        var s = _stack.Settings;
+        _sendBuffer = new SendBuffer(s.SendBuffer);
+        _reassembler = new Reassembler(s.ReassemblyLimit);
+        _rtt = new RttEstimator(s.InitialRto, s.MinRto, s.MaxRto);
+        _sendMss = s.DefaultMss;
+        _rcv.Wnd = (uint)s.ReceiveWindow;
+        _keepalive = p.Options.Keepalive ?? s.KeepaliveEnabled;
+        _keepaliveIdle = p.Options.KeepaliveIdle ?? s.KeepaliveIdle;
+        _keepaliveInterval = p.Options.KeepaliveInterval ?? s.KeepaliveInterval;
+        _keepaliveMaxProbes = p.Options.KeepaliveProbes ?? s.KeepaliveProbes;
+    }
+
+    private TimeSpan Now => _stack.Clock.Now;
+    private TcpCounters Counters => _stack.Counters;
+    private bool IsPassive => _params.Listener is not null;
+
+    protected override void PreStart()
+    {
+        if (_params.Syn is { } syn)
+            OpenPassive(syn);
+        else
+            OpenActive();
+    }
+
+    protected override void OnReceive(object message) => Unhandled(message);
+
+    // ---------------------------------------------------------------- state changes
+
+    private void Enter(TcpState state, Receive behaviour)
+    {
+        if (state == TcpState.Established && !_countedEstablished)
+        {
+            _countedEstablished = true;
+            Counters.Add(TcpCounter.CurrEstab);
+        }
+        _state = state;
+        Become(behaviour);
+    }
+
+    /// <summary>CLOSED: delete the TCB (the actor stops; PostStop releases what it held).</summary>
+    private void EnterClosed()
+    {
+        _state = TcpState.Closed;
+        Timers.CancelAll();
+        Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        if (_failure is not null && IsSynchronized(_state))
+        {
+            // A connection that failed inside is contained by its supervisor: the peer gets a RST and the
+            // application the cause; every other connection goes on.
+            SendReset(_snd.Nxt);
+            TellApplication(new ErrorClosed($"connection failed: {_failure.GetType().Name}: {_failure.Message}"));
+        }
+        else if (_failure is not null && _params.Commander is { } commander && _state == TcpState.SynSent)
+        {
+            commander.Tell(new CommandFailed(_params.ConnectCommand!, new TcpException($"connection failed: {_failure.Message}")));
+        }
+        if (_countedEstablished)
+            Counters.Add(TcpCounter.CurrEstab, -1);
+        _sendBuffer.Clear();
+        _reassembler.Clear();
+        _heldForHandler = null;
+        _state = TcpState.Closed;
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e)
+        {
+            _failure ??= e;
+            throw;
+        }
+    }
+
+    private static bool IsSynchronized(TcpState s) => s is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1
+        or TcpState.FinWait2 or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck;
+
+    // ---------------------------------------------------------------- output
+
+    /// <summary>The window we announce: RCV.WND less what waits for the application to register.</summary>
+    private ushort AdvertisedWindow => (ushort)Math.Min(65535, _rcv.Wnd);
+
+    private void Emit(TcpFlags flags, SeqNum seq, SeqNum ack, int dataOffset = 0, int dataLength = 0, ushort? mss = null)
+    {
+        var tcp = new TcpSegment
+        {
+            SourcePort = _tuple.LocalPort,
+            DestinationPort = _tuple.RemotePort,
+            Sequence = seq,
+            Acknowledgment = (flags & TcpFlags.Ack) != 0 ? ack : default,
+            Flags = flags,
+            Window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : AdvertisedWindow,
+        };
+        tcp.Options.Mss = mss;
+        int headers = Ipv4Packet.MinHeaderLength + tcp.WrittenHeaderLength;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(headers + dataLength);
+        if (dataLength > 0)
+            _sendBuffer.CopyTo(dataOffset, buffer.AsSpan(headers, dataLength));
+        int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength));
+        _stack.Io.Tell(new SendPacket(buffer, n));
+        Counters.Add(TcpCounter.OutSegs);
+        if ((flags & TcpFlags.Rst) != 0)
+            Counters.Add(TcpCounter.OutRsts);
+        if ((flags & TcpFlags.Ack) != 0)
+        {
+            _segmentsSinceAck = 0;
+            Timers.Cancel(TimerKeys.DelayedAck);
+        }
+    }
+
+    /// <summary>&lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=ACK&gt;.</summary>
+    private void SendAck() => Emit(TcpFlags.Ack, _snd.Nxt, _rcv.Nxt);
+
+    private void SendReset(SeqNum seq) => Emit(TcpFlags.Rst, seq, default);
+
+    /// <summary>RFC 5961 challenge ACK, rate-limited across the stack (section 7).</summary>
+    private void SendChallengeAck()
+    {
+        if (_stack.ChallengeAcks.TryAcquire())
+        {
+            Counters.Add(TcpCounter.ChallengeAcks);
+            SendAck();
+        }
+        else
+        {
+            Counters.Add(TcpCounter.ChallengeAcksSuppressed);
+        }
+    }
+
+    private void SendSyn() => Emit(TcpFlags.Syn, _snd.Iss, default, mss: (ushort)_stack.Mss);
+
+    private void SendSynAck() => Emit(TcpFlags.Syn | TcpFlags.Ack, _snd.Iss, _rcv.Nxt, mss: (ushort)_stack.Mss);
+
+    /// <summary>Sends queued data (and the FIN when it is due) as far as the peer's window allows.</summary>
+    private void TrySend()
+    {
+        while (!_finSent)
+        {
+            int sentOffset = _snd.InFlight;
+            int unsent = _sendBuffer.Count - sentOffset;
+            if (unsent > 0)
+            {
+                int len = Math.Min(Math.Min(unsent, _sendMss), _snd.Usable);
+                if (len <= 0)
+                {
+                    if (_snd.Wnd == 0 && _snd.InFlight == 0)
+                        StartPersistTimer();
+                    return;
+                }
+                bool last = len == unsent;
+                bool fin = last && _finQueued;
+                var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+                Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len);
+                _bytesSent += len;
+                _snd.Nxt += len + (fin ? 1 : 0);
+                _finSent = fin;
+                OnSegmentSent();
+            }
+            else if (_finQueued)
+            {
+                Emit(TcpFlags.Fin | TcpFlags.Ack, _snd.Nxt, _rcv.Nxt);
+                _snd.Nxt += 1;
+                _finSent = true;
+                OnSegmentSent();
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnSegmentSent()
+    {
+        _rtt.StartTiming(_snd.Nxt, Now);
+        if (!Timers.IsTimerActive(TimerKeys.Retransmission))
+            StartRetransmissionTimer();
+        Timers.Cancel(TimerKeys.Persist);
+    }
+
+    private void StartRetransmissionTimer() =>
+        Timers.StartSingleTimer(TimerKeys.Retransmission, RetransmissionTimeout.Instance, _rtt.Rto);
+
+    /// <summary>Retransmits the segment at SND.UNA: data (up to one MSS), or the FIN when only it is unacknowledged.</summary>
+    private void RetransmitFirst()
+    {
+        int dataInFlight = _snd.InFlight - (_finSent ? 1 : 0);
+        int len = Math.Min(_sendMss, dataInFlight);
+        bool fin = _finSent && len == dataInFlight;
+        if (len == 0 && !fin)
+            return;
+        var flags = TcpFlags.Ack | (len > 0 && fin ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+        Emit(flags, _snd.Una, _rcv.Nxt, 0, len);
+        _rtt.OnRetransmit();
+        _totalRetransmits++;
+        Counters.Add(TcpCounter.RetransSegs);
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void OnRetransmissionTimeout()
+    {
+        Counters.Add(TcpCounter.Timeouts);
+        switch (_state)
+        {
+            case TcpState.SynSent:
+                if (_retries >= _stack.Settings.SynRetries)
+                {
+                    FailOpen(new TcpException($"connect to {_tuple.RemoteAddress}:{_tuple.RemotePort} timed out after {_retries} SYN retransmissions"));
+                    return;
+                }
+                _retries++;
+                _synRetransmitted = true;
+                _rtt.Backoff();
+                StartRetransmissionTimer();
+                SendSyn();
+                _totalRetransmits++;
+                Counters.Add(TcpCounter.RetransSegs);
+                return;
+            case TcpState.SynReceived:
+                if (_retries >= _stack.Settings.SynAckRetries)
+                {
+                    // The handshake was never completed: drop the embryonic connection silently, like Linux.
+                    Counters.Add(TcpCounter.AttemptFails);
+                    EnterClosed();
+                    return;
+                }
+                _retries++;
+                _synRetransmitted = true;
+                _rtt.Backoff();
+                StartRetransmissionTimer();
+                SendSynAck();
+                _totalRetransmits++;
+                Counters.Add(TcpCounter.RetransSegs);
+                return;
+        }
+        if (_snd.InFlight == 0)
+            return;
+        if (_retries >= _stack.Settings.Retries2)
+        {
+            AbortWithError($"retransmission timeout: {_retries} retransmissions unacknowledged", sendReset: false);
+            return;
+        }
+        _retries++;
+        _rtt.Backoff();                 // RFC 6298 5.5
+        StartRetransmissionTimer();     // 5.6
+        _recover = _snd.Nxt;            // RFC 6582: partial ACKs until SND.NXT retransmit the next hole
+        _dupAcks = 0;
+        RetransmitFirst();              // 5.4
+    }
+
+    private void OnDelayedAckTimeout()
+    {
+        if (_segmentsSinceAck > 0)
+        {
+            Counters.Add(TcpCounter.DelayedAcks);
+            SendAck();
+        }
+    }
+
+    private void StartPersistTimer()
+    {
+        if (!Timers.IsTimerActive(TimerKeys.Persist))
+            Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
+    }
+
+    /// <summary>RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window with one octet, backing off.</summary>
+    private void OnPersistTimeout()
+    {
+        int unsent = _sendBuffer.Count - _snd.InFlight;
+        if (_snd.Wnd != 0 || unsent <= 0 || _finSent)
+            return;
+        Counters.Add(TcpCounter.ZeroWindowProbes);
+        // The probe octet is sent beyond the window; it is retransmitted by the probe timer, not the RTO timer.
+        Emit(TcpFlags.Ack, _snd.Nxt, _rcv.Nxt, _snd.InFlight, 1);
+        _rtt.Backoff();
+        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
+    }
+
+    private void RestartKeepalive()
+    {
+        if (!_keepalive)
+            return;
+        _keepaliveProbes = 0;
+        Timers.StartSingleTimer(TimerKeys.Keepalive, KeepaliveTimeout.Instance, _keepaliveIdle);
+    }
+
+    /// <summary>RFC 1122 4.2.3.6: after the idle time, probe every interval; abort after the last unanswered probe.</summary>
+    private void OnKeepaliveTimeout()
+    {
+        if (!_keepalive || _state is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2))
+            return;
+        if (_keepaliveProbes >= _keepaliveMaxProbes)
+        {
+            Counters.Add(TcpCounter.KeepaliveTimeouts);
+            AbortWithError($"keepalive timeout: {_keepaliveProbes} probes unanswered", sendReset: true);
+            return;
+        }
+        _keepaliveProbes++;
+        Counters.Add(TcpCounter.KeepaliveProbes);
+        // <SEQ=SND.NXT-1><ACK=RCV.NXT>, no data: an old sequence number the peer must acknowledge.
+        Emit(TcpFlags.Ack, _snd.Nxt - 1, _rcv.Nxt);
+        Timers.StartSingleTimer(TimerKeys.Keepalive, KeepaliveTimeout.Instance, _keepaliveInterval);
+    }
+
+    private void StartTimeWait()
+    {
+        Timers.Cancel(TimerKeys.Retransmission);
+        Timers.Cancel(TimerKeys.Persist);
+        Timers.Cancel(TimerKeys.Keepalive);
+        Timers.Cancel(TimerKeys.FinWait2);
+        Timers.Cancel(TimerKeys.DelayedAck);
+        Timers.StartSingleTimer(TimerKeys.TimeWait, TimeWaitTimeout.Instance, 2 * _stack.Settings.Msl);
+    }
+
+    /// <summary>Timer messages common to every synchronized state.</summary>
+    private bool HandleTimer(object message)
+    {
+        switch (message)
+        {
+            case RetransmissionTimeout:
+                OnRetransmissionTimeout();
+                return true;
+            case DelayedAckTimeout:
+                OnDelayedAckTimeout();
+                return true;
+            case PersistTimeout:
+                OnPersistTimeout();
+                return true;
+            case KeepaliveTimeout:
+                OnKeepaliveTimeout();
+                return true;
+            case FinWait2Timeout:
+                EnterClosed();
+                return true;
+            case TimeWaitTimeout:
+                EnterClosed();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- the application
+
+    private void TellApplication(object message)
+    {
+        if (_handler is not null)
+        {
+            _handler.Tell(message, Self);
+            return;
+        }
+        if (_params.Commander is { } c && _state == TcpState.SynSent)
+        {
+            c.Tell(message, Self);
+            return;
+        }
+        (_heldForHandler ??= []).Add(message);
+    }
+
+    private void DeliverData(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+            return;
+        _bytesReceived += data.Length;
+        var msg = new Received(data.ToArray());
+        if (_handler is not null)
+        {
+            _handler.Tell(msg, Self);
+            return;
+        }
+        (_heldForHandler ??= []).Add(msg);
+        _heldBytes += data.Length;
+        _rcv.Wnd = (uint)Math.Max(0, _stack.Settings.ReceiveWindow - _heldBytes);
+    }
+
+    private void OnRegister(Register r)
+    {
+        bool first = _handler is null;
+        _handler = r.Handler;
+        _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
+        if (first && IsPassive)
+            _params.Listener!.Tell(new ConnectionAccepted(_tuple));
+        if (_heldForHandler is { } held)
+        {
+            _heldForHandler = null;
+            foreach (var m in held)
+                _handler.Tell(m, Self);
+            bool wasClosed = _rcv.Wnd == 0;
+            _heldBytes = 0;
+            _rcv.Wnd = (uint)_stack.Settings.ReceiveWindow;
+            if (wasClosed && IsSynchronized(_state))
+                SendAck(); // window update
+        }
+    }
+
+    /// <summary>Announce ESTABLISHED to whoever opened the connection.</summary>
+    private void AnnounceConnected()
+    {
+        var connected = new Connected(_tuple);
+        if (_params.Commander is { } commander)
+            commander.Tell(connected, Self);
+        else if (_params.BindHandler is { } bindHandler)
+            bindHandler.Tell(connected, Self);
+        if (IsPassive)
+            _params.Listener!.Tell(new ConnectionEstablished(_tuple));
+    }
+
+    private void OnWrite(Write w)
+    {
+        if (w.Data.Length > _sendBuffer.Free)
+        {
+            Sender.Tell(new CommandFailed(w, new TcpException(
+                $"send buffer full: {w.Data.Length} bytes do not fit in the {_sendBuffer.Free} free of {_sendBuffer.Capacity}")));
+            return;
+        }
+        _sendBuffer.Append(w.Data.Span);
+        if (w.Ack is not null)
+            Sender.Tell(w.Ack);
+        if (_state is TcpState.Established or TcpState.CloseWait)
+            TrySend();
+    }
+
+    private void RefuseClosing(ITcpCommand cmd) =>
+        Sender.Tell(new CommandFailed(cmd, new TcpException($"connection closing: {cmd.GetType().Name} is not possible in {_state}")));
+
+    private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
+        _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived);
+
+    /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
+    private bool HandleCommon(object message)
+    {
+        switch (message)
+        {
+            case GetStatus:
+                Sender.Tell(Status());
+                return true;
+            case Register r:
+                OnRegister(r);
+                return true;
+            default:
+                return HandleTimer(message);
+        }
+    }
+
+    // ---------------------------------------------------------------- closing paths
+
+    /// <summary>CLOSE in ESTABLISHED or CLOSE-WAIT: queue the FIN after the data (RFC 9293 3.10.4).</summary>
+    private void QueueFin(ITcpCommand cmd)
+    {
+        _closeCommand = cmd;
+        _closeCommander = Sender;
+        _finQueued = true;
+    }
+
+    /// <summary>ABORT (RFC 9293 3.10.5): RST in the synchronized states, flush, CLOSED; the application is told Aborted.</summary>
+    private void OnAbort()
+    {
+        if (_state is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
+        {
+            SendReset(_snd.Nxt);
+            Counters.Add(TcpCounter.EstabResets);
+        }
+        Sender.Tell(Aborted.Instance);
+        if (_handler is not null && !_handler.Equals(Sender))
+            _handler.Tell(Aborted.Instance, Self);
+        EnterClosed();
+    }
+
+    /// <summary>The connection dies: the application is told the cause; a RST goes to the peer if asked.</summary>
+    private void AbortWithError(string cause, bool sendReset)
+    {
+        if (sendReset)
+            SendReset(_snd.Nxt);
+        Counters.Add(TcpCounter.ConnectionFailures);
+        TellApplication(new ErrorClosed(cause));
+        if (_closeCommander is not null && !_closeCommander.Equals(_handler))
+            _closeCommander.Tell(new ErrorClosed(cause), Self);
+        EnterClosed();
+    }
+
+    /// <summary>The connection was reset by the peer (RFC 9293 3.10.7.4 second check).</summary>
+    private void ResetByPeer()
+    {
+        Counters.Add(TcpCounter.InRsts);
+        if (_state is TcpState.Established or TcpState.CloseWait)
+            Counters.Add(TcpCounter.EstabResets);
+        if (_state is TcpState.Closing or TcpState.LastAck or TcpState.TimeWait)
+        {
+            EnterClosed();
+            return;
+        }
+        TellApplication(new ErrorClosed("connection reset by peer"));
+        if (_closeCommander is not null && !_closeCommander.Equals(_handler))
+            _closeCommander.Tell(new ErrorClosed("connection reset by peer"), Self);
+        EnterClosed();
+    }
+
+    /// <summary>An active OPEN that cannot complete: the commander gets CommandFailed with the cause.</summary>
+    private void FailOpen(Exception cause)
+    {
+        Counters.Add(TcpCounter.AttemptFails);
+        _params.Commander?.Tell(new CommandFailed(_params.ConnectCommand!, cause), Self);
+        EnterClosed();
+    }
+
+    /// <summary>Our FIN was acknowledged after CLOSE: tell whoever closed.</summary>
+    private void NotifyCloseDone(bool bothFinsDone)
+    {
+        if (_closeCommand is Close && _closeCommander is not null)
+        {
+            _closeCommander.Tell(Closed.Instance, Self);
+            if (_handler is not null && !_handler.Equals(_closeCommander))
+                _handler.Tell(Closed.Instance, Self);
+            _closeCommand = null;
+        }
+        else if (_closeCommand is ConfirmedClose && bothFinsDone && _closeCommander is not null)
+        {
+            _closeCommander.Tell(ConfirmedClosed.Instance, Self);
+            if (_handler is not null && !_handler.Equals(_closeCommander))
+                _handler.Tell(ConfirmedClosed.Instance, Self);
+            _closeCommand = null;
+        }
+        else if (_closeCommand is null && bothFinsDone && _handler is not null && !_keepOpenOnPeerClosed && _peerFinReceived)
+        {
+            // Closed on the application's behalf after PeerClosed (Akka.IO's default).
+            _handler.Tell(Closed.Instance, Self);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+namespace TcpActors.Engine.Connection;
+
+/// <summary>
+/// The bytes the application queued that are not yet acknowledged, starting at SND.UNA: the part in flight
+/// (SND.UNA..SND.NXT, the retransmission queue) and the part not yet sent. A ring buffer that grows on
+/// demand up to its capacity, so an idle connection holds no buffer.
+/// </summary>
+public sealed class SendBuffer(int capacity)
+{
+    private byte[] _ring = [];
+    private int _head;
+    private int _count;
+
+    public int Capacity => capacity;
+    public int Count => _count;
+    public int Free => capacity - _count;
+
+    /// <summary>Queues as much of <paramref name="data"/> as fits; returns how many bytes were taken.</summary>
+    public int Append(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(data.Length, Free);
+        if (n == 0)
+            return 0;
+        EnsureRoom(_count + n);
+        int tail = (_head + _count) % _ring.Length;
+        int first = Math.Min(n, _ring.Length - tail);
+        data[..first].CopyTo(_ring.AsSpan(tail));
+        data[first..n].CopyTo(_ring);
+        _count += n;
+        return n;
+    }
+
+    /// <summary>Drops <paramref name="n"/> acknowledged bytes from the front.</summary>
+    public void Acknowledge(int n)
+    {
+        if ((uint)n > (uint)_count)
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"only {_count} bytes are queued");
+        _count -= n;
+        _head = _count == 0 ? 0 : (_head + n) % _ring.Length;
+        if (_count == 0 && _ring.Length > 64 * 1024)
+            _ring = [];
+    }
+
+    /// <summary>Copies <c>dest.Length</c> bytes starting <paramref name="offset"/> bytes after SND.UNA.</summary>
+    public void CopyTo(int offset, Span<byte> dest)
+    {
+        if (offset < 0 || offset + dest.Length > _count)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset + dest.Length}) is outside the {_count} queued bytes");
+        if (dest.Length == 0)
+            return;
+        int start = (_head + offset) % _ring.Length;
+        int first = Math.Min(dest.Length, _ring.Length - start);
+        _ring.AsSpan(start, first).CopyTo(dest);
+        _ring.AsSpan(0, dest.Length - first).CopyTo(dest[first..]);
+    }
+
+    public void Clear()
+    {
+        _ring = [];
+        _head = 0;
+        _count = 0;
+    }
+
+    private void EnsureRoom(int needed)
+    {
+        if (needed <= _ring.Length)
+            return;
+        int size = Math.Max(4096, _ring.Length);
+        while (size < needed)
+            size *= 2;
+        size = Math.Min(size, Math.Max(capacity, needed));
+        var bigger = new byte[size];
+        if (_count > 0)
+        {
+            int first = Math.Min(_count, _ring.Length - _head);
+            _ring.AsSpan(_head, first).CopyTo(bigger);
+            _ring.AsSpan(0, _count - first).CopyTo(bigger.AsSpan(first));
+        }
+        _ring = bigger;
+        _head = 0;
+    }
+}

@@ -1,0 +1,21 @@
+using Akka.Actor;
+using TcpActors.Engine.Configuration;
+using TcpActors.Engine.Time;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Io;
+
+/// <summary>What every actor of one stack shares: settings, counters, the clock, the ISN generator, its address.</summary>
+internal sealed class StackContext
+{
+    public required TcpSettings Settings { get; init; }
+    public required TcpCounters Counters { get; init; }
+    public required IClock Clock { get; init; }
+    public required IsnGenerator Isn { get; init; }
+    public required Ipv4Address LocalAddress { get; init; }
+    /// <summary>The MSS we announce: the link MTU less 40 bytes of IPv4 and TCP headers.</summary>
+    public required int Mss { get; init; }
+    public required ChallengeAckLimiter ChallengeAcks { get; init; }
+    /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
+    public required IActorRef Io { get; init; }
+}

@@ -1,0 +1,78 @@
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Io;
+
+/// <summary>
+/// Stack-wide counters, like Linux's nstat: segments in and out, drops by reason, resets, retransmissions,
+/// opens. Updated from several actors, so every field is changed with Interlocked; read with <see cref="Snapshot"/>.
+/// </summary>
+public sealed class TcpCounters
+{
+    private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
+    private readonly long[] _other = new long[Enum.GetValues<TcpCounter>().Length];
+
+    public void Drop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
+    public void Add(TcpCounter counter, long n = 1) => Interlocked.Add(ref _other[(int)counter], n);
+
+    public long this[DropReason reason] => Interlocked.Read(ref _drops[(int)reason]);
+    public long this[TcpCounter counter] => Interlocked.Read(ref _other[(int)counter]);
+
+    public long TotalDrops
+    {
+        get
+        {
+            long t = 0;
+            for (int i = 1; i < _drops.Length; i++) t += Interlocked.Read(ref _drops[i]);
+            return t;
+        }
+    }
+
+    /// <summary>Every non-zero counter by name (drops as "Drop.Reason").</summary>
+    public IReadOnlyDictionary<string, long> Snapshot()
+    {
+        var d = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var r in Enum.GetValues<DropReason>())
+            if (r != DropReason.None && this[r] != 0) d["Drop." + r] = this[r];
+        foreach (var c in Enum.GetValues<TcpCounter>())
+            if (this[c] != 0) d[c.ToString()] = this[c];
+        return d;
+    }
+}
+
+/// <summary>What the stack counts besides drops at the wire (names after Linux's MIB where one exists).</summary>
+public enum TcpCounter
+{
+    PacketsIn,
+    PacketsOut,
+    InSegs,
+    OutSegs,
+    RetransSegs,
+    InRsts,
+    OutRsts,
+    ActiveOpens,
+    PassiveOpens,
+    AttemptFails,
+    EstabResets,
+    CurrEstab,
+    Timeouts,
+    ListenOverflows,
+    ListenDrops,
+    /// <summary>Segments for no connection and no listener (answered with RST per RFC 9293 3.10.7.1).</summary>
+    NoPort,
+    /// <summary>Segments addressed to an address that is not the stack's.</summary>
+    NotForUs,
+    /// <summary>Segments a connection discarded as unacceptable (RFC 9293 3.10.7.4 first check) or out of place.</summary>
+    SegmentsDiscarded,
+    ChallengeAcks,
+    ChallengeAcksSuppressed,
+    DelayedAcks,
+    KeepaliveProbes,
+    KeepaliveTimeouts,
+    ZeroWindowProbes,
+    FastRetransmits,
+    IcmpEchoReplies,
+    IcmpIn,
+    SynDataDiscarded,
+    ReassemblyDrops,
+    ConnectionFailures,
+}

@@ -1,0 +1,57 @@
+using Akka.Actor;
+using TcpActors.Engine.Configuration;
+using TcpActors.Engine.Io;
+using TcpActors.Engine.Link;
+using TcpActors.Engine.Time;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine;
+
+/// <summary>
+/// One userspace TCP/IPv4 endpoint on one link, inside an actor system. Send <c>Bind</c> and <c>Connect</c>
+/// (TcpActors.Engine.Api) to <see cref="Manager"/>.
+/// </summary>
+public sealed class TcpStack
+{
+    public IActorRef Manager { get; }
+    public TcpCounters Counters { get; }
+    public TcpSettings Settings { get; }
+    public Ipv4Address Address { get; }
+
+    private TcpStack(IActorRef manager, TcpCounters counters, TcpSettings settings, Ipv4Address address)
+    {
+        Manager = manager;
+        Counters = counters;
+        Settings = settings;
+        Address = address;
+    }
+
+    /// <summary>
+    /// Starts a stack with address <paramref name="address"/> on <paramref name="link"/>. Settings default to the
+    /// <c>tcp-actors</c> section of the system's configuration.
+    /// </summary>
+    public static TcpStack Start(ActorSystem system, ILink link, Ipv4Address address, TcpSettings? settings = null,
+        string? name = null, ReadOnlySpan<byte> isnSecret = default)
+    {
+        settings ??= TcpSettings.Create(system.Settings.Config);
+        var counters = new TcpCounters();
+        var clock = new SchedulerClock(system.Scheduler);
+        var isn = isnSecret.IsEmpty ? IsnGenerator.CreateRandom() : new IsnGenerator(isnSecret);
+        var limiter = new ChallengeAckLimiter(clock, settings.ChallengeAckLimit);
+        int mss = Math.Max(88, link.Mtu - 40);
+        var s = settings;
+        var props = IoActor.Props(link, io => new StackContext
+        {
+            Settings = s,
+            Counters = counters,
+            Clock = clock,
+            Isn = isn,
+            LocalAddress = address,
+            Mss = mss,
+            ChallengeAcks = limiter,
+            Io = io,
+        }, settings.Dispatcher);
+        var manager = name is null ? system.ActorOf(props) : system.ActorOf(props, name);
+        return new TcpStack(manager, counters, settings, address);
+    }
+}
