@@ -1,1 +1,8 @@
-namespace TcpActors.Benchmarks; public static class Program { public static void Main(string[] args) {} }
+using BenchmarkDotNet.Running;
+
+namespace TcpActors.Benchmarks;
+
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
