@@ -218,7 +218,10 @@ internal sealed partial class ConnectionActor
                 break;
             case TcpState.Closing:
                 if (!finAcked)
+                {
+                    TrySend();   // data queued before our FIN may still be going out
                     return false;
+                }
                 Enter(TcpState.TimeWait, TimeWait);
                 StartTimeWait();
                 NotifyCloseDone(bothFinsDone: true);
@@ -228,6 +231,10 @@ internal sealed partial class ConnectionActor
                 {
                     NotifyCloseDone(bothFinsDone: true);
                     EnterClosed();
+                }
+                else
+                {
+                    TrySend();   // data queued before our FIN may still be going out
                 }
                 return false;
         }
@@ -241,7 +248,22 @@ internal sealed partial class ConnectionActor
         bool finAcked = _finSent && ack == _snd.Nxt;
         int dataAcked = Math.Min(acked - (finAcked ? 1 : 0), _sendBuffer.Count);
         if (dataAcked > 0)
+        {
             _sendBuffer.Acknowledge(dataAcked);
+            FillFromPendingWrite();
+        }
+        if (_retransmittedHigh is { } high)
+        {
+            // Karn's algorithm as Linux applies it: an ACK that acknowledges retransmitted octets gives no sample,
+            // even for a timed segment beyond them (its ACK waited for the retransmission).
+            _rtt.OnRetransmit();
+            if (ack >= high)
+                _retransmittedHigh = null;
+        }
+        else
+        {
+            _rtt.ClearBackoff();   // this ACK covers only octets sent once
+        }
         _snd.Una = ack;
         _rtt.OnAck(ack, Now);
         _retries = 0;

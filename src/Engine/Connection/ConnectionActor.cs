@@ -51,6 +51,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _totalRetransmits;
     private bool _synRetransmitted;
     private SeqNum? _recover;
+    private SeqNum _lastSentStart;
+    /// <summary>End of the highest retransmitted octet not yet acknowledged: an ACK that covers retransmitted data gives no RTT sample.</summary>
+    private SeqNum? _retransmittedHigh;
     private int _dupAcks;
     private int _segmentsSinceAck;
     private int _keepaliveProbes;
@@ -231,17 +234,19 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
                 bool last = len == unsent;
-                bool fin = last && _finQueued;
+                bool fin = last && _finQueued && _pendingWrite is null;
                 var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
                 Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len);
+                _lastSentStart = _snd.Nxt;
                 _bytesSent += len;
                 _snd.Nxt += len + (fin ? 1 : 0);
                 _finSent = fin;
                 OnSegmentSent();
             }
-            else if (_finQueued)
+            else if (_finQueued && _pendingWrite is null)
             {
                 Emit(TcpFlags.Fin | TcpFlags.Ack, _snd.Nxt, _rcv.Nxt);
+                _lastSentStart = _snd.Nxt;
                 _snd.Nxt += 1;
                 _finSent = true;
                 OnSegmentSent();
@@ -255,7 +260,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void OnSegmentSent()
     {
-        _rtt.StartTiming(_snd.Nxt, Now);
+        _rtt.StartTiming(_lastSentStart, _snd.Nxt, Now);
         if (!Timers.IsTimerActive(TimerKeys.Retransmission))
             StartRetransmissionTimer();
         Timers.Cancel(TimerKeys.Persist);
@@ -274,7 +279,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             return;
         var flags = TcpFlags.Ack | (len > 0 && fin ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
         Emit(flags, _snd.Una, _rcv.Nxt, 0, len);
-        _rtt.OnRetransmit();
+        SeqNum end = _snd.Una + len + (fin ? 1 : 0);
+        _rtt.OnRetransmit(_snd.Una, end);
+        _retransmittedHigh = _retransmittedHigh is { } h ? SeqNum.Max(h, end) : end;
         _totalRetransmits++;
         Counters.Add(TcpCounter.RetransSegs);
     }
@@ -489,20 +496,50 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _params.Listener!.Tell(new ConnectionEstablished(_tuple));
     }
 
+    /// <summary>
+    /// SEND (RFC 9293 3.10.2): copy into the send buffer. A write that does not fit waits, and its ack is sent
+    /// once all of it is in the buffer (Akka.IO semantics: one pending write at a time; another is refused).
+    /// </summary>
     private void OnWrite(Write w)
     {
-        if (w.Data.Length > _sendBuffer.Free)
+        if (_pendingWrite is not null)
         {
             Sender.Tell(new CommandFailed(w, new TcpException(
-                $"send buffer full: {w.Data.Length} bytes do not fit in the {_sendBuffer.Free} free of {_sendBuffer.Capacity}")));
+                $"a write of {_pendingWrite.Data.Length} bytes is still pending: wait for its ack before writing again")));
             return;
         }
-        _sendBuffer.Append(w.Data.Span);
-        if (w.Ack is not null)
+        int taken = _sendBuffer.Append(w.Data.Span);
+        if (taken < w.Data.Length)
+        {
+            _pendingWrite = w;
+            _pendingWriteOffset = taken;
+            _pendingWriter = Sender;
+        }
+        else if (w.Ack is not null)
+        {
             Sender.Tell(w.Ack);
+        }
         if (_state is TcpState.Established or TcpState.CloseWait)
             TrySend();
     }
+
+    /// <summary>After an ACK freed send-buffer space: move more of the pending write in; ack it when complete.</summary>
+    private void FillFromPendingWrite()
+    {
+        if (_pendingWrite is not { } w)
+            return;
+        _pendingWriteOffset += _sendBuffer.Append(w.Data.Span[_pendingWriteOffset..]);
+        if (_pendingWriteOffset < w.Data.Length)
+            return;
+        _pendingWrite = null;
+        if (w.Ack is not null)
+            _pendingWriter?.Tell(w.Ack);
+        _pendingWriter = null;
+    }
+
+    private Write? _pendingWrite;
+    private int _pendingWriteOffset;
+    private IActorRef? _pendingWriter;
 
     private void RefuseClosing(ITcpCommand cmd) =>
         Sender.Tell(new CommandFailed(cmd, new TcpException($"connection closing: {cmd.GetType().Name} is not possible in {_state}")));

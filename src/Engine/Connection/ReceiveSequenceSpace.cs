@@ -41,12 +41,16 @@ public sealed class ReceiveSequenceSpace
     ///   >0      >0     RCV.NXT =&lt; SEG.SEQ &lt; RCV.NXT+RCV.WND
     ///               or RCV.NXT =&lt; SEG.SEQ+SEG.LEN-1 &lt; RCV.NXT+RCV.WND
     /// </code>
+    /// One deviation, shared with Linux (tcp_sequence) and the BSDs: a zero-length segment whose SEG.SEQ is
+    /// exactly RCV.NXT+RCV.WND is acceptable. A peer that has sent a full window sends its ACKs with
+    /// SEQ=SND.NXT, the right edge of our window; dropping them would drop the duplicate ACKs that drive fast
+    /// retransmit whenever both directions carry data.
     /// </summary>
     public bool IsAcceptable(SeqNum seq, int segLen)
     {
         SeqNum right = Nxt + Wnd;
         if (segLen == 0)
-            return Wnd == 0 ? seq == Nxt : seq.InRange(Nxt, right);
+            return Wnd == 0 ? seq == Nxt : seq.InRange(Nxt, right + 1);
         if (Wnd == 0)
             return false;
         return seq.InRange(Nxt, right) || (seq + (segLen - 1)).InRange(Nxt, right);

@@ -123,5 +123,32 @@ public sealed class RttEstimator
     /// <summary>Karn's algorithm: a retransmission makes the running measurement ambiguous, so it is dropped.</summary>
     public void OnRetransmit() => IsTiming = false;
 
+    /// <summary>
+    /// Karn and Partridge: the backed-off RTO is kept until an ACK arrives for a segment that was sent only
+    /// once; then RTO is computed from SRTT and RTTVAR again.
+    /// </summary>
+    public void ClearBackoff() => Backoffs = 0;
+
+    /// <summary>Starts timing the segment [startSeq, endSeq) if none is timed (lets <see cref="OnRetransmit(SeqNum, SeqNum)"/> be exact).</summary>
+    public void StartTiming(SeqNum startSeq, SeqNum endSeq, TimeSpan now)
+    {
+        if (IsTiming)
+            return;
+        StartTiming(endSeq, now);
+        _timedStartSeq = startSeq;
+    }
+
+    /// <summary>
+    /// Karn's algorithm, exactly: the octets [from, to) were retransmitted. Only if they overlap the timed
+    /// segment is its measurement invalid (RFC 6298 section 3: samples MUST NOT be taken from retransmitted segments).
+    /// </summary>
+    public void OnRetransmit(SeqNum from, SeqNum to)
+    {
+        if (IsTiming && from < _timedEnd && _timedStartSeq < to)
+            IsTiming = false;
+    }
+
+    private SeqNum _timedStartSeq;
+
     private TimeSpan Clamp(TimeSpan rto) => rto < _minRto ? _minRto : rto > _maxRto ? _maxRto : rto;
 }
