@@ -95,6 +95,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        Counters.Add(TcpCounter.ConnectionActors);
         if (_params.Syn is { } syn)
             OpenPassive(syn);
         else
@@ -139,6 +140,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         if (_countedEstablished)
             Counters.Add(TcpCounter.CurrEstab, -1);
+        Counters.Add(TcpCounter.ConnectionActors, -1);
         _sendBuffer.Clear();
         _reassembler.Clear();
         _heldForHandler = null;
@@ -179,7 +181,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         };
         tcp.Options.Mss = mss;
         int headers = Ipv4Packet.MinHeaderLength + tcp.WrittenHeaderLength;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(headers + dataLength);
+        byte[] buffer = PacketBuffers.Rent(Counters, headers + dataLength);
         if (dataLength > 0)
             _sendBuffer.CopyTo(dataOffset, buffer.AsSpan(headers, dataLength));
         int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength));
@@ -627,24 +629,23 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>Our FIN was acknowledged after CLOSE: tell whoever closed.</summary>
     private void NotifyCloseDone(bool bothFinsDone)
     {
-        if (_closeCommand is Close && _closeCommander is not null)
+        if (_closeNotified)
+            return;
+        object? done = _closeCommand switch
         {
-            _closeCommander.Tell(Closed.Instance, Self);
-            if (_handler is not null && !_handler.Equals(_closeCommander))
-                _handler.Tell(Closed.Instance, Self);
-            _closeCommand = null;
-        }
-        else if (_closeCommand is ConfirmedClose && bothFinsDone && _closeCommander is not null)
-        {
-            _closeCommander.Tell(ConfirmedClosed.Instance, Self);
-            if (_handler is not null && !_handler.Equals(_closeCommander))
-                _handler.Tell(ConfirmedClosed.Instance, Self);
-            _closeCommand = null;
-        }
-        else if (_closeCommand is null && bothFinsDone && _handler is not null && !_keepOpenOnPeerClosed && _peerFinReceived)
-        {
+            Close => Closed.Instance,
+            ConfirmedClose when bothFinsDone => ConfirmedClosed.Instance,
             // Closed on the application's behalf after PeerClosed (Akka.IO's default).
-            _handler.Tell(Closed.Instance, Self);
-        }
+            null when bothFinsDone && _peerFinReceived && !_keepOpenOnPeerClosed => Closed.Instance,
+            _ => null,
+        };
+        if (done is null)
+            return;
+        _closeNotified = true;
+        _closeCommander?.Tell(done, Self);
+        if (_handler is not null && !_handler.Equals(_closeCommander))
+            _handler.Tell(done, Self);
     }
+
+    private bool _closeNotified;
 }

@@ -37,7 +37,7 @@ internal sealed class IoActor : UntypedActor
     public static Props Props(ILink link, Func<IActorRef, StackContext> context, string dispatcher) =>
         Akka.Actor.Props.Create(() => new IoActor(link, context)).WithDispatcher(dispatcher);
 
-    protected override void PreStart() => _link.Start(new Receiver(Self));
+    protected override void PreStart() => _link.Start(new Receiver(Self, _stack.Counters));
 
     protected override void PostStop() => _link.Dispose();
 
@@ -55,13 +55,13 @@ internal sealed class IoActor : UntypedActor
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(p.Buffer);
+                    PacketBuffers.Return(_stack.Counters, p.Buffer);
                 }
                 break;
             case SendPacket s:
                 _link.Send(s.Buffer.AsSpan(0, s.Length));
                 _stack.Counters.Add(TcpCounter.PacketsOut);
-                ArrayPool<byte>.Shared.Return(s.Buffer);
+                PacketBuffers.Return(_stack.Counters, s.Buffer);
                 break;
             case ConnectionCreated c:
                 _connections[c.Tuple] = c.Connection;
@@ -242,11 +242,11 @@ internal sealed class IoActor : UntypedActor
     }
 
     /// <summary>Runs on the link's thread: copies the packet off the link's buffer and hands it to the actor.</summary>
-    private sealed class Receiver(IActorRef io) : ILinkReceiver
+    private sealed class Receiver(IActorRef io, TcpCounters counters) : ILinkReceiver
     {
         public void OnPacket(ReadOnlySpan<byte> packet)
         {
-            byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(packet.Length, 1));
+            byte[] copy = PacketBuffers.Rent(counters, packet.Length);
             packet.CopyTo(copy);
             io.Tell(new PacketArrived(copy, packet.Length));
         }

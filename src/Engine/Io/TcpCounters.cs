@@ -75,4 +75,8 @@ public enum TcpCounter
     SynDataDiscarded,
     ReassemblyDrops,
     ConnectionFailures,
+    /// <summary>Gauge: connection actors alive (every TCB, TIME-WAIT included).</summary>
+    ConnectionActors,
+    /// <summary>Gauge: packet buffers rented and not yet returned.</summary>
+    PacketBuffersInUse,
 }

@@ -121,11 +121,11 @@ internal sealed class ListenerActor : UntypedActor
 
     private void SendReset(in FourTuple tuple, in TcpSegment seg)
     {
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Resets.MaxLength);
+        byte[] buffer = PacketBuffers.Rent(_stack.Counters, Resets.MaxLength);
         int n = Resets.WriteReply(tuple, seg, buffer);
         if (n == 0)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            PacketBuffers.Return(_stack.Counters, buffer);
             return;
         }
         _stack.Counters.Add(TcpCounter.OutRsts);
