@@ -34,6 +34,10 @@ public sealed class ProbeStack
         _origin = origin;
         Link = new ProbeLink(_wire.Ref, kit.Sys.Scheduler, mtu);
         Stack = TcpStack.Start(kit.Sys, Link, StackAddress, settings, isnSecret: new byte[16]);
+        // A round trip, so that the I/O actor has started (and started the link) before anything is injected.
+        var ready = kit.CreateTestProbe();
+        Stack.Manager.Tell(Engine.Io.GetTableSize.Instance, ready.Ref);
+        ready.ExpectMsg<Engine.Io.TableSize>();
     }
 
     public IActorRef Manager => Stack.Manager;
