@@ -322,6 +322,14 @@ internal sealed partial class ConnectionActor
         Enter(TcpState.Established, Established);
         AnnounceConnected();
         RestartKeepalive();
+        if (_closeAfterEstablished)
+        {
+            // RFC 9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED, before the
+            // rest of this segment (which may carry the peer's FIN: then FIN-WAIT-1 -> CLOSING, not CLOSE-WAIT).
+            _closeAfterEstablished = false;
+            Enter(TcpState.FinWait1, FinWait1);
+            TrySend();
+        }
     }
 
     /// <summary>RFC 6298 5.7: if the SYN or SYN-ACK was retransmitted, data transmission begins with an RTO of 3 s.</summary>
