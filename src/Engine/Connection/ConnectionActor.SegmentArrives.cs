@@ -26,6 +26,17 @@ internal sealed partial class ConnectionActor
             SendSynAck();
             return;
         }
+        // Simultaneous open, RFC 9293 Figure 7 line 6: the peer's SYN-ACK repeats its SYN (SEG.SEQ = IRS) and
+        // acknowledges ours; the figure enters ESTABLISHED on it, though the first check alone would only ACK it
+        // as a duplicate. Like Linux (tcp_validate_incoming): accept it as the ACK of our SYN and ACK it.
+        if (_state == TcpState.SynReceived && !IsPassive && seg.Syn && seg.Ack && !seg.Rst && !seg.Fin
+            && m.Payload.IsEmpty && seg.Sequence == _rcv.Irs && seg.Acknowledgment == _snd.Nxt)
+        {
+            EstablishFromSynReceived(seg);
+            SendAck();
+            TrySendAfterAck();
+            return;
+        }
         // TIME-WAIT: a retransmission of the remote FIN is acknowledged and restarts the 2 MSL timeout (3.10.7.4 eighth).
         if (_state == TcpState.TimeWait && seg.Fin && !seg.Rst && !seg.Syn && seg.Sequence + seg.SegmentLength == _rcv.Nxt)
         {
