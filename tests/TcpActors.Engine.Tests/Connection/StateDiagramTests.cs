@@ -401,6 +401,8 @@ public class StateDiagramTests : StackTestKit
         p.RcvNxt = 1002;
         p.ExpectAck();
         p.App.ExpectMsg<Closed>();
+        p.App.ExpectMsg<PeerClosed>();
+        p.App.ExpectNoMsg(TimeSpan.Zero);   // Closed exactly once
         p.ExpectState(TcpState.TimeWait);
     }
 
@@ -424,6 +426,7 @@ public class StateDiagramTests : StackTestKit
         p.Expect(TcpFlags.Ack, p.SndNxt, 1002);
         p.RcvNxt = 1002;
         p.App.ExpectMsg<PeerClosed>();
+        p.App.ExpectNoMsg(TimeSpan.Zero);   // Closed was told in FIN-WAIT-2, and only then
         p.ExpectState(TcpState.TimeWait);
     }
 
