@@ -281,7 +281,6 @@ internal sealed partial class ConnectionActor
     private void FinArrives()
     {
         _rcv.Nxt += 1;
-        _peerFinReceived = true;
         TrySendAfterAck();
         SendAck();
         TellApplication(PeerClosed.Instance);
@@ -316,6 +315,7 @@ internal sealed partial class ConnectionActor
     /// <summary>Akka.IO's default: when the peer closes, close our side too (CLOSE in CLOSE-WAIT).</summary>
     private void CloseOnBehalfOfApplication()
     {
+        _closedOnBehalf = true;
         _finQueued = true;
         Enter(TcpState.LastAck, LastAck);
         TrySend();

@@ -59,7 +59,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _keepaliveMaxProbes;
     private IActorRef? _closeCommander;
     private ITcpCommand? _closeCommand;
-    private bool _peerFinReceived;
+    /// <summary>The stack sent our FIN on the application's behalf after PeerClosed (no Close command to answer).</summary>
+    private bool _closedOnBehalf;
     private long _bytesSent, _bytesReceived;
     private Exception? _failure;
     private bool _countedEstablished;
@@ -604,7 +605,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 _handler.Tell(ConfirmedClosed.Instance, Self);
             _closeCommand = null;
         }
-        else if (_closeCommand is null && bothFinsDone && _handler is not null && !_keepOpenOnPeerClosed && _peerFinReceived)
+        else if (_closedOnBehalf && bothFinsDone && _handler is not null)
         {
             // Closed on the application's behalf after PeerClosed (Akka.IO's default).
             _handler.Tell(Closed.Instance, Self);
