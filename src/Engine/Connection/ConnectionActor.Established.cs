@@ -9,13 +9,6 @@ internal sealed partial class ConnectionActor
 {
     private bool Established(object message)
     {
-        if (_closeAfterEstablished)
-        {
-            _closeAfterEstablished = false;
-            Enter(TcpState.FinWait1, FinWait1);
-            TrySend();
-            return FinWait1(message);
-        }
         switch (message)
         {
             case SegmentArrived m:

@@ -26,6 +26,17 @@ internal sealed partial class ConnectionActor
             SendSynAck();
             return;
         }
+        // Simultaneous open, RFC 9293 Figure 7 line 6: the peer's SYN-ACK repeats its SYN (SEG.SEQ = IRS) and
+        // acknowledges ours; the figure enters ESTABLISHED on it, though the first check alone would only ACK it
+        // as a duplicate. Like Linux (tcp_validate_incoming): accept it as the ACK of our SYN and ACK it.
+        if (_state == TcpState.SynReceived && !IsPassive && seg.Syn && seg.Ack && !seg.Rst && !seg.Fin
+            && m.Payload.IsEmpty && seg.Sequence == _rcv.Irs && seg.Acknowledgment == _snd.Nxt)
+        {
+            EstablishFromSynReceived(seg);
+            SendAck();
+            TrySendAfterAck();
+            return;
+        }
         // TIME-WAIT: a retransmission of the remote FIN is acknowledged and restarts the 2 MSL timeout (3.10.7.4 eighth).
         if (_state == TcpState.TimeWait && seg.Fin && !seg.Rst && !seg.Syn && seg.Sequence + seg.SegmentLength == _rcv.Nxt)
         {
@@ -292,7 +303,6 @@ internal sealed partial class ConnectionActor
     private void FinArrives()
     {
         _rcv.Nxt += 1;
-        _peerFinReceived = true;
         TrySendAfterAck();
         SendAck();
         TellApplication(PeerClosed.Instance);
@@ -327,6 +337,7 @@ internal sealed partial class ConnectionActor
     /// <summary>Akka.IO's default: when the peer closes, close our side too (CLOSE in CLOSE-WAIT).</summary>
     private void CloseOnBehalfOfApplication()
     {
+        _closedOnBehalf = true;
         _finQueued = true;
         Enter(TcpState.LastAck, LastAck);
         TrySend();
@@ -344,6 +355,14 @@ internal sealed partial class ConnectionActor
         Enter(TcpState.Established, Established);
         AnnounceConnected();
         RestartKeepalive();
+        if (_closeAfterEstablished)
+        {
+            // RFC 9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED, before the
+            // rest of this segment (which may carry the peer's FIN: then FIN-WAIT-1 -> CLOSING, not CLOSE-WAIT).
+            _closeAfterEstablished = false;
+            Enter(TcpState.FinWait1, FinWait1);
+            TrySend();
+        }
     }
 
     /// <summary>RFC 6298 5.7: if the SYN or SYN-ACK was retransmitted, data transmission begins with an RTO of 3 s.</summary>

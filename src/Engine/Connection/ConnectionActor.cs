@@ -62,7 +62,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _keepaliveMaxProbes;
     private IActorRef? _closeCommander;
     private ITcpCommand? _closeCommand;
-    private bool _peerFinReceived;
+    /// <summary>The stack sent our FIN on the application's behalf after PeerClosed (no Close command to answer).</summary>
+    private bool _closedOnBehalf;
     private long _bytesSent, _bytesReceived;
     private Exception? _failure;
     private bool _countedEstablished;
@@ -636,7 +637,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             Close => Closed.Instance,
             ConfirmedClose when bothFinsDone => ConfirmedClosed.Instance,
             // Closed on the application's behalf after PeerClosed (Akka.IO's default).
-            null when bothFinsDone && _peerFinReceived && !_keepOpenOnPeerClosed => Closed.Instance,
+            null when bothFinsDone && _closedOnBehalf => Closed.Instance,
             _ => null,
         };
         if (done is null)
