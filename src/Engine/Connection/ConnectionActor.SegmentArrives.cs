@@ -24,6 +24,7 @@ internal sealed partial class ConnectionActor
         if (_state == TcpState.SynReceived && IsPassive && seg.Syn && !seg.Ack && !seg.Rst && seg.Sequence == _rcv.Irs)
         {
             SendSynAck();
+            OnSynRetransmitted();
             return;
         }
         // TIME-WAIT: a retransmission of the remote FIN is acknowledged and restarts the 2 MSL timeout (3.10.7.4 eighth).

@@ -281,6 +281,19 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // ---------------------------------------------------------------- timers
 
+    /// <summary>
+    /// Our SYN or SYN-ACK went out again. Karn's algorithm (RFC 6298 section 3): an ACK of it may answer either
+    /// copy, so the running RTT measurement is dropped; the handshake then gives no sample and data starts with
+    /// an RTO of 3 s (5.7).
+    /// </summary>
+    private void OnSynRetransmitted()
+    {
+        _rtt.OnRetransmit();
+        _synRetransmitted = true;
+        _totalRetransmits++;
+        Counters.Add(TcpCounter.RetransSegs);
+    }
+
     private void OnRetransmissionTimeout()
     {
         Counters.Add(TcpCounter.Timeouts);
@@ -293,12 +306,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
                 _retries++;
-                _synRetransmitted = true;
                 _rtt.Backoff();
                 StartRetransmissionTimer();
                 SendSyn();
-                _totalRetransmits++;
-                Counters.Add(TcpCounter.RetransSegs);
+                OnSynRetransmitted();
                 return;
             case TcpState.SynReceived:
                 if (_retries >= _stack.Settings.SynAckRetries)
@@ -309,12 +320,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
                 _retries++;
-                _synRetransmitted = true;
                 _rtt.Backoff();
                 StartRetransmissionTimer();
                 SendSynAck();
-                _totalRetransmits++;
-                Counters.Add(TcpCounter.RetransSegs);
+                OnSynRetransmitted();
                 return;
         }
         if (_snd.InFlight == 0)
