@@ -141,4 +141,28 @@ public abstract class TimingTestKit(string? extraConfig = null) : StackTestKit(e
         conn.Tell(new Register(app.Ref), app.Ref);
         return new ScriptedConnection(s, conn, app, 40000, port, synAck.Seq, 1000);
     }
+
+    /// <summary>Passive open, Close at 1 s, FIN acknowledged at 1 s, peer FIN at 2 s: TIME-WAIT from exactly 2 s.</summary>
+    protected ScriptedConnection IntoTimeWait(ProbeStack s)
+    {
+        var c = PassiveOpen(s);
+        AdvanceTo(S(1));
+        c.Connection.Tell(Close.Instance, c.App.Ref);
+        var fin = s.Next();
+        Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, fin.Flags);
+        Assert.Equal(c.Iss + 1, fin.Seq);
+        c.FromPeer(TcpFlags.Ack, 1001, c.Iss + 2);
+        c.App.ExpectMsg<Closed>();
+        Assert.Equal(TcpState.FinWait2, StatusOf(c.Connection).State);
+
+        AdvanceTo(S(2));
+        c.FromPeer(TcpFlags.Fin | TcpFlags.Ack, 1001, c.Iss + 2);
+        var ack = s.Next();
+        Assert.Equal(TcpFlags.Ack, ack.Flags);
+        Assert.Equal(c.Iss + 2, ack.Seq);
+        Assert.Equal(1002u, ack.Ack);
+        Assert.Equal(S(2), ack.At);
+        Assert.Equal(TcpState.TimeWait, StatusOf(c.Connection).State);
+        return c;
+    }
 }
