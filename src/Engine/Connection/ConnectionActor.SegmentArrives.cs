@@ -160,8 +160,8 @@ internal sealed partial class ConnectionActor
             }
             if (data.Length > 0 || hadHoles)
             {
-                if (hadHoles || fin || finReached || ++_segmentsSinceAck >= 2)
-                    SendAck();   // at least every second segment; at once when a gap is filled
+                if (hadHoles || fin || finReached || ++_segmentsSinceAck >= 2 || _stack.Settings.DelayedAck == TimeSpan.Zero)
+                    SendAck();   // at least every second segment; at once when a gap is filled or delayed ACK is off
                 else if (!Timers.IsTimerActive(TimerKeys.DelayedAck))
                     Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
             }
