@@ -184,6 +184,14 @@ internal sealed partial class ConnectionActor
     /// </summary>
     private bool AckArrives(in TcpSegment seg, SeqNum ack, int dataLength)
     {
+        if (_windowProbeOut && ack == _snd.Nxt + 1)
+        {
+            // RFC 9293 3.8.6.1: the receiver took the zero-window probe's octet (its window opened and the update
+            // was lost). The octet was sent: SND.NXT covers it, so this ACK is acceptable and carries the new window.
+            _windowProbeOut = false;
+            _snd.Nxt += 1;
+            _bytesSent += 1;
+        }
         if (!_snd.IsAckAcceptable(ack))
         {
             // RFC 5961 5.2 / RFC 9293: an ACK of something not yet sent, or far too old: ACK and drop.

@@ -54,6 +54,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _dupAcks;
     private int _segmentsSinceAck;
     private int _keepaliveProbes;
+    /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
+    private bool _windowProbeOut;
     private bool _keepalive;
     private TimeSpan _keepaliveIdle, _keepaliveInterval;
     private int _keepaliveMaxProbes;
@@ -255,6 +257,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void OnSegmentSent()
     {
+        _windowProbeOut = false;   // the segment carried the probe's octet again (it starts at the old SND.NXT)
         _rtt.StartTiming(_snd.Nxt, Now);
         if (!Timers.IsTimerActive(TimerKeys.Retransmission))
             StartRetransmissionTimer();
@@ -365,6 +368,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Counters.Add(TcpCounter.ZeroWindowProbes);
         // The probe octet is sent beyond the window; it is retransmitted by the probe timer, not the RTO timer.
         Emit(TcpFlags.Ack, _snd.Nxt, _rcv.Nxt, _snd.InFlight, 1);
+        _windowProbeOut = true;
         _rtt.Backoff();
         Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
     }
