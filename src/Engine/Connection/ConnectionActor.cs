@@ -56,6 +56,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _keepaliveProbes;
     /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
     private bool _windowProbeOut;
+    /// <summary>Zero-window probes sent in this zero-window episode: the probe interval is the RTO doubled this often.</summary>
+    private int _persistBackoffs;
     private bool _keepalive;
     private TimeSpan _keepaliveIdle, _keepaliveInterval;
     private int _keepaliveMaxProbes;
@@ -353,10 +355,28 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>The window is zero with data waiting: the first probe follows after the RTO (RFC 1122 4.2.2.17).</summary>
     private void StartPersistTimer()
     {
-        if (!Timers.IsTimerActive(TimerKeys.Persist))
-            Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
+        if (Timers.IsTimerActive(TimerKeys.Persist))
+            return;
+        _persistBackoffs = 0;
+        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, PersistInterval);
+    }
+
+    /// <summary>
+    /// RTO doubled per probe sent, capped at max-rto. The backoff is the persist timer's own (like Linux, which
+    /// clears it when the window opens): it does not inflate the RTO used for retransmission.
+    /// </summary>
+    private TimeSpan PersistInterval
+    {
+        get
+        {
+            long ticks = _rtt.Rto.Ticks, max = _stack.Settings.MaxRto.Ticks;
+            for (int i = 0; i < _persistBackoffs && ticks < max; i++)
+                ticks = Math.Min(max, ticks * 2);
+            return TimeSpan.FromTicks(ticks);
+        }
     }
 
     /// <summary>RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window with one octet, backing off.</summary>
@@ -369,8 +389,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         // The probe octet is sent beyond the window; it is retransmitted by the probe timer, not the RTO timer.
         Emit(TcpFlags.Ack, _snd.Nxt, _rcv.Nxt, _snd.InFlight, 1);
         _windowProbeOut = true;
-        _rtt.Backoff();
-        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
+        _persistBackoffs++;
+        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, PersistInterval);
     }
 
     private void RestartKeepalive()
