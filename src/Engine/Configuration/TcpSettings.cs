@@ -102,7 +102,14 @@ public sealed record TcpSettings
     {
         TimeSpan v;
         try { v = c.GetTimeSpan(key, null, allowInfinite: false); }
-        catch (Exception e) when (e is not ConfigurationException) { throw Invalid(key, $"'{c.GetString(key)}' is not a duration (e.g. 200ms, 1s, 2h)"); }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            // HOCON's parser refuses a negative duration outright; say what is wrong with it.
+            string text = c.GetString(key) ?? "";
+            throw Invalid(key, text.TrimStart().StartsWith('-')
+                ? $"'{text}' must be {(allowZero ? "zero or more" : "positive")}"
+                : $"'{text}' is not a duration (e.g. 200ms, 1s, 2h)");
+        }
         if (v < TimeSpan.Zero || (!allowZero && v == TimeSpan.Zero))
             throw Invalid(key, $"{v} must be {(allowZero ? "zero or more" : "positive")}");
         return v;

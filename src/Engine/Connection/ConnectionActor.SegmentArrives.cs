@@ -24,6 +24,7 @@ internal sealed partial class ConnectionActor
         if (_state == TcpState.SynReceived && IsPassive && seg.Syn && !seg.Ack && !seg.Rst && seg.Sequence == _rcv.Irs)
         {
             SendSynAck();
+            OnSynRetransmitted();
             return;
         }
         // Simultaneous open, RFC 9293 Figure 7 line 6: the peer's SYN-ACK repeats its SYN (SEG.SEQ = IRS) and
@@ -170,8 +171,8 @@ internal sealed partial class ConnectionActor
             }
             if (data.Length > 0 || hadHoles)
             {
-                if (hadHoles || fin || finReached || ++_segmentsSinceAck >= 2)
-                    SendAck();   // at least every second segment; at once when a gap is filled
+                if (hadHoles || fin || finReached || ++_segmentsSinceAck >= 2 || _stack.Settings.DelayedAck == TimeSpan.Zero)
+                    SendAck();   // at least every second segment; at once when a gap is filled or delayed ACK is off
                 else if (!Timers.IsTimerActive(TimerKeys.DelayedAck))
                     Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
             }
@@ -194,6 +195,14 @@ internal sealed partial class ConnectionActor
     /// </summary>
     private bool AckArrives(in TcpSegment seg, SeqNum ack, int dataLength)
     {
+        if (_windowProbeOut && ack == _snd.Nxt + 1)
+        {
+            // RFC 9293 3.8.6.1: the receiver took the zero-window probe's octet (its window opened and the update
+            // was lost). The octet was sent: SND.NXT covers it, so this ACK is acceptable and carries the new window.
+            _windowProbeOut = false;
+            _snd.Nxt += 1;
+            _bytesSent += 1;
+        }
         if (!_snd.IsAckAcceptable(ack))
         {
             // RFC 5961 5.2 / RFC 9293: an ACK of something not yet sent, or far too old: ACK and drop.

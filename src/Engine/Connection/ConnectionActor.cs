@@ -57,6 +57,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _dupAcks;
     private int _segmentsSinceAck;
     private int _keepaliveProbes;
+    /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
+    private bool _windowProbeOut;
+    /// <summary>Zero-window probes sent in this zero-window episode: the probe interval is the RTO doubled this often.</summary>
+    private int _persistBackoffs;
     private bool _keepalive;
     private TimeSpan _keepaliveIdle, _keepaliveInterval;
     private int _keepaliveMaxProbes;
@@ -263,6 +267,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void OnSegmentSent()
     {
+        _windowProbeOut = false;   // the segment carried the probe's octet again (it starts at the old SND.NXT)
         _rtt.StartTiming(_lastSentStart, _snd.Nxt, Now);
         if (!Timers.IsTimerActive(TimerKeys.Retransmission))
             StartRetransmissionTimer();
@@ -291,6 +296,19 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // ---------------------------------------------------------------- timers
 
+    /// <summary>
+    /// Our SYN or SYN-ACK went out again. Karn's algorithm (RFC 6298 section 3): an ACK of it may answer either
+    /// copy, so the running RTT measurement is dropped; the handshake then gives no sample and data starts with
+    /// an RTO of 3 s (5.7).
+    /// </summary>
+    private void OnSynRetransmitted()
+    {
+        _rtt.OnRetransmit();
+        _synRetransmitted = true;
+        _totalRetransmits++;
+        Counters.Add(TcpCounter.RetransSegs);
+    }
+
     private void OnRetransmissionTimeout()
     {
         Counters.Add(TcpCounter.Timeouts);
@@ -303,12 +321,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
                 _retries++;
-                _synRetransmitted = true;
                 _rtt.Backoff();
                 StartRetransmissionTimer();
                 SendSyn();
-                _totalRetransmits++;
-                Counters.Add(TcpCounter.RetransSegs);
+                OnSynRetransmitted();
                 return;
             case TcpState.SynReceived:
                 if (_retries >= _stack.Settings.SynAckRetries)
@@ -319,12 +335,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
                 _retries++;
-                _synRetransmitted = true;
                 _rtt.Backoff();
                 StartRetransmissionTimer();
                 SendSynAck();
-                _totalRetransmits++;
-                Counters.Add(TcpCounter.RetransSegs);
+                OnSynRetransmitted();
                 return;
         }
         if (_snd.InFlight == 0)
@@ -351,10 +365,28 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>The window is zero with data waiting: the first probe follows after the RTO (RFC 1122 4.2.2.17).</summary>
     private void StartPersistTimer()
     {
-        if (!Timers.IsTimerActive(TimerKeys.Persist))
-            Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
+        if (Timers.IsTimerActive(TimerKeys.Persist))
+            return;
+        _persistBackoffs = 0;
+        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, PersistInterval);
+    }
+
+    /// <summary>
+    /// RTO doubled per probe sent, capped at max-rto. The backoff is the persist timer's own (like Linux, which
+    /// clears it when the window opens): it does not inflate the RTO used for retransmission.
+    /// </summary>
+    private TimeSpan PersistInterval
+    {
+        get
+        {
+            long ticks = _rtt.Rto.Ticks, max = _stack.Settings.MaxRto.Ticks;
+            for (int i = 0; i < _persistBackoffs && ticks < max; i++)
+                ticks = Math.Min(max, ticks * 2);
+            return TimeSpan.FromTicks(ticks);
+        }
     }
 
     /// <summary>RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window with one octet, backing off.</summary>
@@ -366,8 +398,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Counters.Add(TcpCounter.ZeroWindowProbes);
         // The probe octet is sent beyond the window; it is retransmitted by the probe timer, not the RTO timer.
         Emit(TcpFlags.Ack, _snd.Nxt, _rcv.Nxt, _snd.InFlight, 1);
-        _rtt.Backoff();
-        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, _rtt.Rto);
+        _windowProbeOut = true;
+        _persistBackoffs++;
+        Timers.StartSingleTimer(TimerKeys.Persist, PersistTimeout.Instance, PersistInterval);
     }
 
     private void RestartKeepalive()

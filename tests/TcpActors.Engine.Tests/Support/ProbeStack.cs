@@ -28,9 +28,11 @@ public sealed class ProbeStack
     public ProbeLink Link { get; }
     public TcpStack Stack { get; }
 
-    public ProbeStack(Akka.TestKit.Xunit2.TestKit kit, DateTimeOffset origin, Engine.Configuration.TcpSettings? settings = null, int mtu = 1500)
+    /// <param name="wireName">Name of the link's probe actor; two stacks in one test need two names.</param>
+    public ProbeStack(Akka.TestKit.Xunit2.TestKit kit, DateTimeOffset origin, Engine.Configuration.TcpSettings? settings = null, int mtu = 1500,
+        string wireName = "wire")
     {
-        _wire = kit.CreateTestProbe("wire");
+        _wire = kit.CreateTestProbe(wireName);
         _origin = origin;
         Link = new ProbeLink(_wire.Ref, kit.Sys.Scheduler, mtu);
         Stack = TcpStack.Start(kit.Sys, Link, StackAddress, settings, isnSecret: new byte[16]);
