@@ -161,3 +161,20 @@ public enum TcpState
     LastAck,
     TimeWait,
 }
+
+/// <summary>To the stack's manager: stop accepting, close every connection with FIN, and after
+/// <paramref name="Grace"/> reset what is still open. Answered with <see cref="ShutdownComplete"/>.</summary>
+public sealed record Shutdown(TimeSpan Grace) : ITcpCommand;
+
+/// <summary>The stack has shut down: how many connections closed in time, and how many were reset.</summary>
+public sealed record ShutdownComplete(int Closed, int Reset) : ITcpEvent;
+
+/// <summary>To the stack's manager: list the connection table; answered with <see cref="ConnectionList"/>.</summary>
+public sealed class ListConnections : ITcpCommand
+{
+    public static readonly ListConnections Instance = new();
+    private ListConnections() { }
+}
+
+/// <summary>Every connection of the stack (each answers <see cref="GetStatus"/>).</summary>
+public sealed record ConnectionList(IReadOnlyList<(FourTuple Tuple, IActorRef Connection)> Connections) : ITcpEvent;

@@ -70,6 +70,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private bool _closedOnBehalf;
     private long _bytesSent, _bytesReceived;
     private Exception? _failure;
+    private bool _closedDeliberately;
     private bool _countedEstablished;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -113,6 +114,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void Enter(TcpState state, Receive behaviour)
     {
+        if (state == TcpState.TimeWait && _state != TcpState.TimeWait)
+            _stack.Io.Tell(new ConnectionInTimeWait(_tuple), Self);
         if (state == TcpState.Established && !_countedEstablished)
         {
             _countedEstablished = true;
@@ -125,6 +128,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>CLOSED: delete the TCB (the actor stops; PostStop releases what it held).</summary>
     private void EnterClosed()
     {
+        _closedDeliberately = true;
         _state = TcpState.Closed;
         Timers.CancelAll();
         Context.Stop(Self);
@@ -142,6 +146,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         else if (_failure is not null && _params.Commander is { } commander && _state == TcpState.SynSent)
         {
             commander.Tell(new CommandFailed(_params.ConnectCommand!, new TcpException($"connection failed: {_failure.Message}")));
+        }
+        else if (!_closedDeliberately && IsSynchronized(_state))
+        {
+            // Stopped from outside (the stack or its link went away): the application still hears of it.
+            TellApplication(new ErrorClosed("the stack stopped: the connection is gone"));
         }
         if (_countedEstablished)
             Counters.Add(TcpCounter.CurrEstab, -1);

@@ -70,9 +70,14 @@ internal sealed class IoActor : UntypedActor
                 break;
             case Terminated t:
                 if (_tupleOf.Remove(t.ActorRef, out var tuple))
+                {
                     _connections.Remove(tuple);
+                    _inTimeWait.Remove(tuple);
+                }
                 if (_portOf.Remove(t.ActorRef, out var port))
                     _listeners.Remove(port);
+                if (_shutdownReplyTo is not null && _connections.Count == 0)
+                    FinishShutdown();
                 break;
             case ListenerUnbound u:
                 if (_listeners.TryGetValue(u.Port, out var l) && l.Equals(Sender))
@@ -87,6 +92,22 @@ internal sealed class IoActor : UntypedActor
             case GetTableSize:
                 Sender.Tell(new TableSize(_connections.Count, _listeners.Count));
                 break;
+            case ConnectionInTimeWait tw:
+                _inTimeWait.Add(tw.Tuple);
+                if (_shutdownReplyTo is not null && _inTimeWait.Count >= _connections.Count)
+                    OnShutdownDeadline();
+                break;
+            case ListConnections:
+                Sender.Tell(new ConnectionList(_connections.Select(kv => (kv.Key, kv.Value)).ToList()));
+                break;
+            case Shutdown s:
+                OnShutdown(s);
+                break;
+            case ShutdownDeadline:
+                OnShutdownDeadline();
+                break;
+            case ITcpEvent:
+                break;   // replies of connections to the Close/Abort of a shutdown
             case LinkFailed f:
                 _log.Error(f.Cause, "link failed");
                 throw new LinkFailureException(f.Cause);
@@ -197,8 +218,65 @@ internal sealed class IoActor : UntypedActor
         _stack.Counters.Add(TcpCounter.PacketsOut);
     }
 
+    private readonly HashSet<FourTuple> _inTimeWait = new();
+    private IActorRef? _shutdownReplyTo;
+    private int _shutdownClosing;
+    private int _shutdownReset;
+    private ICancelable? _shutdownDeadline;
+
+    /// <summary>
+    /// Graceful stop: stop accepting (listeners unbind), CLOSE every connection (FIN after its queued data),
+    /// and at the deadline ABORT (RST) whatever has not finished. TIME-WAIT entries are dropped then without a RST.
+    /// </summary>
+    private void OnShutdown(Shutdown s)
+    {
+        if (_shutdownReplyTo is not null)
+        {
+            Sender.Tell(new CommandFailed(s, new TcpException("a shutdown is already under way")));
+            return;
+        }
+        _shutdownReplyTo = Sender;
+        foreach (var listener in _listeners.Values.ToList())
+            listener.Tell(Unbind.Instance);
+        _listeners.Clear();
+        _shutdownClosing = _connections.Count;
+        foreach (var connection in _connections.Values)
+            connection.Tell(Close.Instance);
+        if (_connections.Count == _inTimeWait.Count)
+        {
+            OnShutdownDeadline();
+            return;
+        }
+        _shutdownDeadline = Context.System.Scheduler.ScheduleTellOnceCancelable(s.Grace, Self, ShutdownDeadline.Instance, Self);
+    }
+
+    private void OnShutdownDeadline()
+    {
+        if (_shutdownReplyTo is null)
+            return;
+        foreach (var (tuple, connection) in _connections)
+        {
+            connection.Tell(Abort.Instance);   // RST, except in TIME-WAIT (which has nothing left to say)
+            if (!_inTimeWait.Contains(tuple))
+                _shutdownReset++;
+        }
+        FinishShutdown();
+    }
+
+    private void FinishShutdown()
+    {
+        _shutdownDeadline?.Cancel();
+        _shutdownReplyTo?.Tell(new ShutdownComplete(_shutdownClosing - _shutdownReset, _shutdownReset));
+        _shutdownReplyTo = null;
+    }
+
     private void OnBind(Bind b)
     {
+        if (_shutdownReplyTo is not null)
+        {
+            Sender.Tell(new CommandFailed(b, new TcpException("the stack is shutting down")));
+            return;
+        }
         if (_listeners.ContainsKey(b.Port))
         {
             Sender.Tell(new CommandFailed(b, new TcpException($"port {b.Port} is already bound")));
@@ -212,6 +290,11 @@ internal sealed class IoActor : UntypedActor
 
     private void OnConnect(Connect c)
     {
+        if (_shutdownReplyTo is not null)
+        {
+            Sender.Tell(new CommandFailed(c, new TcpException("the stack is shutting down")));
+            return;
+        }
         if (c.RemotePort == 0 || c.RemoteAddress.IsInvalidSource)
         {
             Sender.Tell(new CommandFailed(c, new TcpException($"cannot connect to {c.RemoteAddress}:{c.RemotePort}")));

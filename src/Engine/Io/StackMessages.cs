@@ -31,3 +31,11 @@ internal sealed class GetTableSize
 }
 
 internal sealed record TableSize(int Connections, int Listeners);
+
+internal sealed class ShutdownDeadline
+{
+    public static readonly ShutdownDeadline Instance = new();
+}
+
+/// <summary>From a connection to the I/O actor: it entered TIME-WAIT (its data is all delivered both ways).</summary>
+internal sealed record ConnectionInTimeWait(FourTuple Tuple);

@@ -139,3 +139,63 @@ public class IoActorTests : StackTestKit
         }
     }
 }
+
+/// <summary>Graceful shutdown of a stack: stop accepting, FIN every connection, RST what is left at the deadline.</summary>
+public class ShutdownTests : StackTestKit
+{
+    private (Akka.Actor.IActorRef conn, uint iss) Accept(ProbeStack s, Akka.TestKit.TestProbe app, ushort peerPort)
+    {
+        s.Inject(peerPort, 7, TcpFlags.Syn, 1000, mss: 1460);
+        var synAck = s.Next();
+        s.Inject(peerPort, 7, TcpFlags.Ack, 1001, synAck.Seq + 1);
+        app.ExpectMsg<Connected>();
+        var conn = app.LastSender;
+        conn.Tell(new Register(app.Ref), app.Ref);
+        return (conn, synAck.Seq);
+    }
+
+    [Fact]
+    public void Shutdown_sends_FIN_stops_accepting_and_resets_at_the_deadline_a_peer_that_never_answers()
+    {
+        var s = new ProbeStack(this, Origin);
+        var app = CreateTestProbe();
+        s.Manager.Tell(new Bind(app.Ref, 7), app.Ref);
+        app.ExpectMsg<Bound>();
+        var (_, iss) = Accept(s, app, 40001);
+
+        s.Manager.Tell(new Shutdown(TimeSpan.FromSeconds(5)), TestActor);
+        var fin = s.Next();
+        Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, fin.Flags);
+        Assert.Equal(iss + 1, fin.Seq);
+
+        s.Inject(40002, 7, TcpFlags.Syn, 5000);   // no longer accepted: closed port
+        Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, s.Next().Flags);
+
+        AdvanceTo(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(20));
+        var retransmittedFin = s.Drain();   // the FIN's own retransmissions (RTO 1 s, 3 s)
+        Assert.All(retransmittedFin, x => Assert.Equal(TcpFlags.Fin | TcpFlags.Ack, x.Flags));
+        AdvanceTo(TimeSpan.FromSeconds(5));
+        Assert.Equal(new ShutdownComplete(0, 1), ExpectMsg<ShutdownComplete>());
+        var rst = s.Next();
+        Assert.Equal(TcpFlags.Rst, rst.Flags);
+        Assert.Equal(iss + 2, rst.Seq);
+    }
+
+    [Fact]
+    public void Shutdown_completes_as_soon_as_every_peer_has_closed()
+    {
+        var s = new ProbeStack(this, Origin);
+        var app = CreateTestProbe();
+        s.Manager.Tell(new Bind(app.Ref, 7), app.Ref);
+        app.ExpectMsg<Bound>();
+        var (_, iss) = Accept(s, app, 40001);
+
+        s.Manager.Tell(new Shutdown(TimeSpan.FromSeconds(5)), TestActor);
+        var fin = s.Next();
+        s.Inject(40001, 7, TcpFlags.Fin | TcpFlags.Ack, 1001, iss + 2);   // ACK of our FIN with the peer's FIN
+        Assert.Equal(TcpFlags.Ack, s.Next().Flags);
+        Assert.Equal(new ShutdownComplete(1, 0), ExpectMsg<ShutdownComplete>());
+        Assert.Equal(TimeSpan.Zero, Elapsed);
+    }
+}
