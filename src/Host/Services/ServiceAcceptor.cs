@@ -1,0 +1,33 @@
+using Akka.Actor;
+using TcpActors.Engine.Api;
+
+namespace TcpActors.Host.Services;
+
+/// <summary>
+/// The Bind handler of one built-in service: for each accepted connection it starts a handler actor of the
+/// service (a child, so a failing handler is contained) and registers it with the connection.
+/// </summary>
+public sealed class ServiceAcceptor(Func<IActorRef, Props> handlerProps, string dispatcher) : UntypedActor
+{
+    /// <summary>The acceptor and its handlers run on <paramref name="dispatcher"/> (the stack's, usually).</summary>
+    public static Props Props(Func<IActorRef, Props> handlerProps, string dispatcher = "akka.actor.default-dispatcher") =>
+        Akka.Actor.Props.Create(() => new ServiceAcceptor(handlerProps, dispatcher)).WithDispatcher(dispatcher);
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Connected:
+                var handler = Context.ActorOf(handlerProps(Sender).WithDispatcher(dispatcher));
+                Sender.Tell(new Register(handler));
+                break;
+            case Bound or Unbound:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
