@@ -11,6 +11,9 @@ namespace TcpActors.Engine;
 /// One userspace TCP/IPv4 endpoint on one link, inside an actor system. Send <c>Bind</c> and <c>Connect</c>
 /// (TcpActors.Engine.Api) to <see cref="Manager"/>.
 /// </summary>
+/// <summary>Makes the stack's link: at start, and again after each restart of the I/O actor.</summary>
+public sealed record LinkFactory(Func<ILink> Create, int Mtu);
+
 public sealed class TcpStack
 {
     public IActorRef Manager { get; }
@@ -31,7 +34,17 @@ public sealed class TcpStack
     /// <c>tcp-actors</c> section of the system's configuration.
     /// </summary>
     public static TcpStack Start(ActorSystem system, ILink link, Ipv4Address address, TcpSettings? settings = null,
-        string? name = null, ReadOnlySpan<byte> isnSecret = default)
+        string? name = null, ReadOnlySpan<byte> isnSecret = default) =>
+        Start(system, new LinkFactory(() => link, link.Mtu), address, settings, name, isnSecret);
+
+    /// <summary>
+    /// Starts a stack whose link is made by <paramref name="link"/>; with <paramref name="restartBackoff"/>, the
+    /// I/O actor runs under a BackoffSupervisor: when the link fails, its connections are told (ErrorClosed), the
+    /// failure is logged once, and after the backoff a new link is made and the stack starts again (listeners
+    /// must be bound again: their handlers are told Unbound).
+    /// </summary>
+    public static TcpStack Start(ActorSystem system, LinkFactory link, Ipv4Address address, TcpSettings? settings = null,
+        string? name = null, ReadOnlySpan<byte> isnSecret = default, (TimeSpan Min, TimeSpan Max)? restartBackoff = null)
     {
         settings ??= TcpSettings.Create(system.Settings.Config);
         var counters = new TcpCounters();
@@ -40,7 +53,7 @@ public sealed class TcpStack
         var limiter = new ChallengeAckLimiter(clock, settings.ChallengeAckLimit);
         int mss = Math.Max(88, link.Mtu - 40);
         var s = settings;
-        var props = IoActor.Props(link, io => new StackContext
+        var props = IoActor.Props(link.Create, io => new StackContext
         {
             Settings = s,
             Counters = counters,
@@ -51,6 +64,11 @@ public sealed class TcpStack
             ChallengeAcks = limiter,
             Io = io,
         }, settings.Dispatcher);
+        if (restartBackoff is { } backoff)
+        {
+            props = Akka.Pattern.BackoffSupervisor.Props(Akka.Pattern.Backoff.OnFailure(props, "io", backoff.Min, backoff.Max, 0.2, -1))
+                .WithDispatcher(settings.Dispatcher);
+        }
         var manager = name is null ? system.ActorOf(props) : system.ActorOf(props, name);
         return new TcpStack(manager, counters, settings, address);
     }

@@ -17,7 +17,8 @@ namespace TcpActors.Engine.Io;
 /// </summary>
 internal sealed class IoActor : UntypedActor
 {
-    private readonly ILink _link;
+    private readonly Func<ILink> _linkFactory;
+    private ILink _link = null!;
     private readonly StackContext _stack;
     private readonly EphemeralPorts _ports;
     private readonly Dictionary<FourTuple, IActorRef> _connections = new();
@@ -26,20 +27,25 @@ internal sealed class IoActor : UntypedActor
     private readonly Dictionary<IActorRef, ushort> _portOf = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public IoActor(ILink link, Func<IActorRef, StackContext> context)
+    public IoActor(Func<ILink> linkFactory, Func<IActorRef, StackContext> context)
     {
-        _link = link;
+        _linkFactory = linkFactory;
         _stack = context(Self);
         var s = _stack.Settings;
         _ports = new EphemeralPorts(s.EphemeralMin, s.EphemeralMax);
     }
 
-    public static Props Props(ILink link, Func<IActorRef, StackContext> context, string dispatcher) =>
-        Akka.Actor.Props.Create(() => new IoActor(link, context)).WithDispatcher(dispatcher);
+    /// <summary>The link is made by <paramref name="linkFactory"/> when the actor starts, and again after each restart.</summary>
+    public static Props Props(Func<ILink> linkFactory, Func<IActorRef, StackContext> context, string dispatcher) =>
+        Akka.Actor.Props.Create(() => new IoActor(linkFactory, context)).WithDispatcher(dispatcher);
 
-    protected override void PreStart() => _link.Start(new Receiver(Self, _stack.Counters));
+    protected override void PreStart()
+    {
+        _link = _linkFactory();
+        _link.Start(new Receiver(Self, _stack.Counters));
+    }
 
-    protected override void PostStop() => _link.Dispose();
+    protected override void PostStop() => _link?.Dispose();
 
     /// <summary>A connection or listener that throws is stopped; its PostStop resets the peer. Nothing else is touched.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);

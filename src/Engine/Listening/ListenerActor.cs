@@ -34,6 +34,13 @@ internal sealed class ListenerActor : UntypedActor
 
     protected override void PreStart() => _commander.Tell(new Bound(_stack.LocalAddress, _bind.Port), Self);
 
+    /// <summary>A listener stopped from outside (the stack restarted after a link failure) tells its handler it is unbound.</summary>
+    protected override void PostStop()
+    {
+        if (!_unbound)
+            _commander.Tell(Unbound.Instance, Self);
+    }
+
     /// <summary>A connection that throws is stopped (its PostStop resets the peer and tells its application); the rest go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
