@@ -18,6 +18,7 @@ public sealed class NamespaceFixture : IDisposable
     public static readonly Ipv4Address StackAddress = Ipv4Address.Parse("198.18.0.2");
 
     private static int _counter;
+    private System.Diagnostics.Process? _tcpdump;
     private TunDevice? _device;
     private TunLink? _link;
 
@@ -31,6 +32,7 @@ public sealed class NamespaceFixture : IDisposable
             {
                 _device = Namespace.Run(() => TunDevice.Open(DeviceName));
                 DeviceSetup.Configure(Name, DeviceName, $"{KernelAddress}/24", Mtu);
+                StartCaptureIfAsked();
             }
         }
         catch
@@ -63,8 +65,34 @@ public sealed class NamespaceFixture : IDisposable
 
     public static IPEndPoint KernelEndPoint(int port) => new(KernelAddress.ToIPAddress(), port);
 
+    /// <summary>With TCPA_PCAP_DIR set, tcpdump records the device's traffic to DIR/NAME.pcap until Dispose.</summary>
+    private void StartCaptureIfAsked()
+    {
+        string? dir = Environment.GetEnvironmentVariable("TCPA_PCAP_DIR");
+        if (string.IsNullOrEmpty(dir))
+            return;
+        Directory.CreateDirectory(dir);
+        string file = Path.Combine(dir, Name + ".pcap");
+        var psi = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", Name, "tcpdump", "-i", DeviceName, "-U", "-n", "-w", file])
+        {
+            RedirectStandardError = true,
+        };
+        _tcpdump = System.Diagnostics.Process.Start(psi)!;
+        // tcpdump says "listening on ..." once it captures.
+        var line = _tcpdump.StandardError.ReadLineAsync();
+        if (!line.Wait(TimeSpan.FromSeconds(5)))
+            throw new TimeoutException("tcpdump did not start capturing within 5 s");
+        _ = _tcpdump.StandardError.ReadToEndAsync();
+    }
+
     public void Dispose()
     {
+        if (_tcpdump is not null)
+        {
+            _tcpdump.Kill();
+            _tcpdump.WaitForExit(5000);
+            _tcpdump.Dispose();
+        }
         // Close the TUN descriptor first: while it is open it keeps the namespace alive after `ip netns del`.
         if (_link is not null)
             _link.Dispose();
