@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace TcpActors.Engine.Link;
+
+/// <summary>
+/// A link over a <see cref="TunDevice"/>. Arriving packets are read by one dedicated background thread into one
+/// reusable buffer and handed to the receiver on that thread (nothing is allocated per packet). The thread reads
+/// until the device is empty, then sleeps in poll() on the device and an eventfd that <see cref="Dispose"/>
+/// signals, so Dispose never waits on a blocked read(). <see cref="Send"/> is one synchronous write() per packet:
+/// a TUN write is one packet and atomic, so sends from several threads need no lock. A packet the kernel refuses
+/// (device down, no buffer space, malformed) is dropped and counted; a read error, an unexpected write error or a
+/// receiver that throws goes to <see cref="ILinkReceiver.OnLinkFailed"/> once, and the read thread ends.
+/// </summary>
+public sealed unsafe class TunLink : ILink
+{
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly TunDevice _device;
+    private readonly bool _ownsDevice;
+    private ILinkReceiver? _receiver;
+    private FdHandle? _wake;
+    private Thread? _thread;
+    private volatile bool _disposed;
+    private int _failed;
+    private long _packetsIn;
+    private long _packetsOut;
+    private long _sendDrops;
+    private long _oversizeDrops;
+    private int _lastSendErrno;
+
+    /// <param name="device">The open device; disposed with the link when <paramref name="ownsDevice"/>.</param>
+    /// <param name="mtu">The device's MTU as configured on the kernel side (ip link set DEV mtu M).</param>
+    public TunLink(TunDevice device, int mtu = 1500, bool ownsDevice = true)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentOutOfRangeException.ThrowIfLessThan(mtu, 68);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(mtu, 65535);
+        _device = device;
+        _ownsDevice = ownsDevice;
+        Mtu = mtu;
+    }
+
+    public int Mtu { get; }
+
+    public TunDevice Device => _device;
+
+    /// <summary>Packets read from the device and handed to the receiver.</summary>
+    public long PacketsIn => Interlocked.Read(ref _packetsIn);
+
+    /// <summary>Packets the kernel accepted.</summary>
+    public long PacketsOut => Interlocked.Read(ref _packetsOut);
+
+    /// <summary>Packets the kernel refused (device down, no buffer space, malformed); see <see cref="LastSendErrno"/>.</summary>
+    public long SendDrops => Interlocked.Read(ref _sendDrops);
+
+    /// <summary>Packets larger than <see cref="Mtu"/>, never written.</summary>
+    public long OversizeDrops => Interlocked.Read(ref _oversizeDrops);
+
+    /// <summary>The errno of the last refused write, 0 if none.</summary>
+    public int LastSendErrno => Volatile.Read(ref _lastSendErrno);
+
+    public void Start(ILinkReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Interlocked.CompareExchange(ref _receiver, receiver, null) is not null)
+            throw new InvalidOperationException("the link has already been started");
+        int efd = TunNative.EventFd(0, TunNative.EFD_NONBLOCK | TunNative.EFD_CLOEXEC);
+        if (efd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new TunException($"starting the link on TUN device {_device.Name} failed: eventfd: {TunNative.Describe(errno)}", errno);
+        }
+        _wake = new FdHandle(efd);
+        _thread = new Thread(ReadLoop)
+        {
+            IsBackground = true,
+            Name = $"tun-read {_device.Name}",
+        };
+        _thread.Start();
+    }
+
+    public void Send(ReadOnlySpan<byte> packet)
+    {
+        if (_disposed)
+            return;
+        if (packet.Length > Mtu)
+        {
+            Interlocked.Increment(ref _oversizeDrops);
+            return;
+        }
+        if (_device.TryWrite(packet, out int errno))
+        {
+            Interlocked.Increment(ref _packetsOut);
+            return;
+        }
+        if (_disposed)
+            return;
+        switch (errno)
+        {
+            // What a peer or a congested path would do with the packet: drop it.
+            case TunNative.EIO:       // the interface is down
+            case TunNative.EAGAIN:
+            case TunNative.ENOBUFS:
+            case TunNative.ENOMEM:
+            case TunNative.EINVAL:    // not a packet the kernel accepts
+            case TunNative.EMSGSIZE:
+                Interlocked.Increment(ref _sendDrops);
+                Volatile.Write(ref _lastSendErrno, errno);
+                return;
+            default:
+                Interlocked.Increment(ref _sendDrops);
+                Volatile.Write(ref _lastSendErrno, errno);
+                Fail(new TunException($"writing to TUN device {_device.Name} failed: {TunNative.Describe(errno)}", errno));
+                return;
+        }
+    }
+
+    private void ReadLoop()
+    {
+        ILinkReceiver receiver = _receiver!;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Mtu);
+        bool wakeAdded = false;
+        FdHandle wake = _wake!;
+        try
+        {
+            wake.DangerousAddRef(ref wakeAdded);
+            TunNative.PollFd* fds = stackalloc TunNative.PollFd[2];
+            while (!_disposed)
+            {
+                int n = _device.TryRead(buffer, out int errno);
+                if (n > 0)
+                {
+                    Interlocked.Increment(ref _packetsIn);
+                    receiver.OnPacket(new ReadOnlySpan<byte>(buffer, 0, n));
+                    continue;
+                }
+                if (n < 0)
+                {
+                    if (!_disposed)
+                        Fail(new TunException($"reading from TUN device {_device.Name} failed: {TunNative.Describe(errno)}", errno));
+                    return;
+                }
+
+                // Nothing waiting: sleep until a packet arrives or Dispose signals the eventfd.
+                if (!PollDevice(fds, wake.Fd, out int pollErrno))
+                {
+                    if (!_disposed)
+                        Fail(new TunException($"waiting on TUN device {_device.Name} failed: {TunNative.Describe(pollErrno)}", pollErrno));
+                    return;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // The receiver threw: nothing sensible can be delivered after that.
+            if (!_disposed)
+                Fail(e);
+        }
+        finally
+        {
+            if (wakeAdded)
+                wake.DangerousRelease();
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>poll() on the device and the wake-up eventfd; false on an error (or a hang-up of the device).</summary>
+    private bool PollDevice(TunNative.PollFd* fds, int wakeFd, out int errno)
+    {
+        bool added = false;
+        FdHandle device = _device.Handle;
+        try
+        {
+            device.DangerousAddRef(ref added);
+            fds[0] = new TunNative.PollFd { Fd = device.Fd, Events = TunNative.POLLIN };
+            fds[1] = new TunNative.PollFd { Fd = wakeFd, Events = TunNative.POLLIN };
+            while (true)
+            {
+                int r = TunNative.Poll(fds, 2, -1);
+                if (r >= 0)
+                    break;
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != TunNative.EINTR)
+                    return false;
+            }
+            const short bad = TunNative.POLLERR | TunNative.POLLHUP | TunNative.POLLNVAL;
+            if ((fds[0].Revents & bad) != 0 && (fds[0].Revents & TunNative.POLLIN) == 0)
+            {
+                errno = (fds[0].Revents & TunNative.POLLNVAL) != 0 ? TunNative.EBADF : TunNative.EIO;
+                return false;
+            }
+            errno = 0;
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = TunNative.EBADF;
+            return false;
+        }
+        finally
+        {
+            if (added)
+                device.DangerousRelease();
+        }
+    }
+
+    private void Fail(Exception cause)
+    {
+        if (Interlocked.Exchange(ref _failed, 1) == 0)
+            _receiver?.OnLinkFailed(cause);
+    }
+
+    /// <summary>
+    /// Stops the read thread (waking it through the eventfd, joining it for at most 5 s unless called on it) and
+    /// closes the device if the link owns it. Nothing is delivered or sent afterwards. Idempotent.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        FdHandle? wake = _wake;
+        if (wake is not null)
+        {
+            bool added = false;
+            try
+            {
+                wake.DangerousAddRef(ref added);
+                ulong one = 1;
+                TunNative.Write(wake.Fd, (byte*)&one, sizeof(ulong));
+            }
+            finally
+            {
+                if (added)
+                    wake.DangerousRelease();
+            }
+            Thread? thread = _thread;
+            if (thread is not null && thread != Thread.CurrentThread)
+                thread.Join(JoinTimeout);
+            wake.Dispose();
+        }
+        if (_ownsDevice)
+            _device.Dispose();
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Configuration;
+using Xunit.Abstractions;
+using TcpActors.Engine;
+using TcpActors.Engine.Api;
+using TcpActors.Engine.Io;
+using TcpActors.Interop.Tests.Support;
+
+namespace TcpActors.Interop.Tests;
+
+/// <summary>
+/// A TcpStack on a TunLink talking to the Linux kernel in a namespace of its own, in real time (default
+/// scheduler and dispatcher). Every wait is bounded.
+/// </summary>
+public class StackInteropTests : Akka.TestKit.Xunit2.TestKit, IDisposable
+{
+    private static readonly Config RealTime = ConfigurationFactory.ParseString("""
+        akka.loglevel = INFO
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        # The stack's actors get threads of their own: tests that block pool threads (and xunit running
+        # classes in parallel on 2 vCPUs) must not delay an echo reply by the thread pool's injection delay.
+        tcp-actors.dispatcher = "tcp-actors.interop-dispatcher"
+        tcp-actors.interop-dispatcher {
+          type = ForkJoinDispatcher
+          throughput = 100
+          dedicated-thread-pool {
+            thread-count = 2
+            threadtype = background
+          }
+        }
+        """);
+
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly NamespaceFixture? _ns;
+
+    public StackInteropTests(ITestOutputHelper output) : base(RealTime, output: output)
+    {
+        if (InteropEnvironment.IsCi || InteropEnvironment.MissingPrerequisite() is null)
+            _ns = new NamespaceFixture();
+    }
+
+    private NamespaceFixture Ns => _ns!;
+
+    private TcpStack StartStack() => TcpStack.Start(Sys, Ns.CreateLink(), NamespaceFixture.StackAddress);
+
+    [RootFact]
+    public void The_kernel_pings_the_stack()
+    {
+        var stack = StartStack();
+        var r = Ns.Namespace.ExecProgram("ping", ["-c", "3", "-i", "0.2", "-W", "1", NamespaceFixture.StackAddress.ToString()], TimeSpan.FromSeconds(15));
+        Assert.True(r.ExitCode == 0, $"ping failed (exit {r.ExitCode}): {r.StandardOutput}{r.StandardError}");
+        Assert.True(r.StandardOutput.Contains("3 received"), r.StandardOutput + Counters(stack));
+        Assert.Equal(3, stack.Counters[TcpCounter.IcmpEchoReplies]);
+    }
+
+    [RootFact]
+    public void A_kernel_client_connects_to_a_stack_listener_and_gets_its_bytes_echoed()
+    {
+        var stack = StartStack();
+        var observer = CreateTestProbe();
+        var handler = Sys.ActorOf(EchoHandler.Props(observer));
+        stack.Manager.Tell(new Bind(handler, 7), handler);
+        observer.ExpectMsg("bound", Wait);
+
+        using var client = Ns.CreateSocket(SocketType.Stream, ProtocolType.Tcp);
+        client.ReceiveTimeout = (int)Wait.TotalMilliseconds;
+        client.SendTimeout = (int)Wait.TotalMilliseconds;
+        using (var cts = new CancellationTokenSource(Wait))
+            client.ConnectAsync(NamespaceFixture.StackEndPoint(7), cts.Token).AsTask().GetAwaiter().GetResult();
+        observer.ExpectMsg("connected", Wait);
+
+        foreach (var text in new[] { "hello", "from the kernel", "!" })
+        {
+            byte[] sent = System.Text.Encoding.ASCII.GetBytes(text);
+            client.Send(sent);
+            Assert.Equal(sent, ReceiveExactly(client, sent.Length));
+        }
+
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, client.Receive(new byte[1]));   // the stack closes its side after our FIN
+        observer.FishForMessage(m => m is PeerClosed, Wait);
+    }
+
+    [RootFact]
+    public void A_megabyte_round_trips_through_the_stack_byte_exact()
+    {
+        var stack = StartStack();
+        var observer = CreateTestProbe();
+        var handler = Sys.ActorOf(EchoHandler.Props(observer));
+        stack.Manager.Tell(new Bind(handler, 7), handler);
+        observer.ExpectMsg("bound", Wait);
+
+        using var client = Ns.CreateSocket(SocketType.Stream, ProtocolType.Tcp);
+        client.ReceiveTimeout = (int)Wait.TotalMilliseconds;
+        client.SendTimeout = (int)Wait.TotalMilliseconds;
+        using (var cts = new CancellationTokenSource(Wait))
+            client.ConnectAsync(NamespaceFixture.StackEndPoint(7), cts.Token).AsTask().GetAwaiter().GetResult();
+
+        var data = new byte[1 << 20];
+        new Random(42).NextBytes(data);
+        byte[] echoed = new byte[data.Length];
+        int got = 0;
+        var reader = new Thread(() =>   // a thread of its own: a blocked pool thread would slow the whole suite
+        {
+            while (got < echoed.Length)
+            {
+                int n = client.Receive(echoed, got, echoed.Length - got, SocketFlags.None);
+                if (n == 0)
+                    break;
+                got += n;
+            }
+        }) { IsBackground = true };
+        reader.Start();
+        for (int off = 0; off < data.Length; off += 16384)
+            client.Send(data, off, Math.Min(16384, data.Length - off), SocketFlags.None);
+        Assert.True(reader.Join(TimeSpan.FromSeconds(30)), "the echo did not complete in 30 s");
+        Assert.Equal(data.Length, got);
+        Assert.True(data.AsSpan().SequenceEqual(echoed), "the echoed bytes differ");
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, client.Receive(new byte[1]));
+    }
+
+    private static string Counters(TcpStack stack) =>
+        string.Join(", ", stack.Counters.Snapshot().Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value}"));
+
+    private static byte[] ReceiveExactly(Socket socket, int count)
+    {
+        var buffer = new byte[count];
+        int got = 0;
+        while (got < count)
+        {
+            int n = socket.Receive(buffer, got, count - got, SocketFlags.None);
+            Assert.True(n > 0, $"the connection closed after {got} of {count} bytes");
+            got += n;
+        }
+        return buffer;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        // Stop the actors (the I/O actor disposes the link) before the namespace goes.
+        base.Dispose(disposing);
+        if (disposing)
+            _ns?.Dispose();
+    }
+}

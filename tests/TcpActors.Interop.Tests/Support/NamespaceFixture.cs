@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using TcpActors.Engine.Link;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Interop.Tests.Support;
+
+/// <summary>
+/// A network namespace of its own (tcpa-test-PID-N) holding a TUN device <see cref="DeviceName"/> whose kernel
+/// side is 198.18.0.1/24 with MTU 1500; the stack under test plays 198.18.0.2. Everything the test sends stays in
+/// the namespace. Dispose closes the device, then deletes the namespace.
+/// </summary>
+public sealed class NamespaceFixture : IDisposable
+{
+    public const string DeviceName = "tun0";
+    public const int Mtu = 1500;
+    public static readonly Ipv4Address KernelAddress = Ipv4Address.Parse("198.18.0.1");
+    public static readonly Ipv4Address StackAddress = Ipv4Address.Parse("198.18.0.2");
+
+    private static int _counter;
+    private System.Diagnostics.Process? _tcpdump;
+    private TunDevice? _device;
+    private TunLink? _link;
+
+    public NamespaceFixture(bool openDevice = true)
+    {
+        Name = $"tcpa-test-{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}";
+        Namespace = NetworkNamespace.Create(Name);
+        try
+        {
+            if (openDevice)
+            {
+                _device = Namespace.Run(() => TunDevice.Open(DeviceName));
+                DeviceSetup.Configure(Name, DeviceName, $"{KernelAddress}/24", Mtu);
+                StartCaptureIfAsked();
+            }
+        }
+        catch
+        {
+            Namespace.Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+
+    public NetworkNamespace Namespace { get; }
+
+    public TunDevice Device => _device ?? throw new InvalidOperationException("the fixture was created without a device");
+
+    /// <summary>A link over the device; the link owns it from now on (and the fixture disposes the link).</summary>
+    public TunLink CreateLink()
+    {
+        if (_link is not null)
+            throw new InvalidOperationException("the device already has a link");
+        _link = new TunLink(Device, Mtu);
+        return _link;
+    }
+
+    /// <summary>A socket created inside the namespace (usable from any thread).</summary>
+    public Socket CreateSocket(SocketType type, ProtocolType protocol) =>
+        Namespace.Run(() => new Socket(AddressFamily.InterNetwork, type, protocol));
+
+    public static IPEndPoint StackEndPoint(int port) => new(StackAddress.ToIPAddress(), port);
+
+    public static IPEndPoint KernelEndPoint(int port) => new(KernelAddress.ToIPAddress(), port);
+
+    /// <summary>With TCPA_PCAP_DIR set, tcpdump records the device's traffic to DIR/NAME.pcap until Dispose.</summary>
+    private void StartCaptureIfAsked()
+    {
+        string? dir = Environment.GetEnvironmentVariable("TCPA_PCAP_DIR");
+        if (string.IsNullOrEmpty(dir))
+            return;
+        Directory.CreateDirectory(dir);
+        string file = Path.Combine(dir, Name + ".pcap");
+        var psi = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", Name, "tcpdump", "-i", DeviceName, "-U", "-n", "-w", file])
+        {
+            RedirectStandardError = true,
+        };
+        _tcpdump = System.Diagnostics.Process.Start(psi)!;
+        // tcpdump says "listening on ..." once it captures.
+        var line = _tcpdump.StandardError.ReadLineAsync();
+        if (!line.Wait(TimeSpan.FromSeconds(5)))
+            throw new TimeoutException("tcpdump did not start capturing within 5 s");
+        _ = _tcpdump.StandardError.ReadToEndAsync();
+    }
+
+    public void Dispose()
+    {
+        if (_tcpdump is not null)
+        {
+            _tcpdump.Kill();
+            _tcpdump.WaitForExit(5000);
+            _tcpdump.Dispose();
+        }
+        // Close the TUN descriptor first: while it is open it keeps the namespace alive after `ip netns del`.
+        if (_link is not null)
+            _link.Dispose();
+        else
+            _device?.Dispose();
+        Namespace.Dispose();
+    }
+}
