@@ -6,13 +6,23 @@ public sealed class EndpointOptions
 {
     public const string Section = "TcpActors";
 
-    /// <summary>Name of the TUN device the endpoint creates and binds.</summary>
+    /// <summary>
+    /// The network namespace the endpoint creates for its TUN device and deletes on exit (the default keeps the
+    /// endpoint off the machine's own network). Empty: use the namespace the host runs in.
+    /// </summary>
+    public string Namespace { get; set; } = "tcpa-endpoint";
+
+    /// <summary>Name of the TUN device.</summary>
     public string Device { get; set; } = "tcpa0";
+
+    /// <summary>Configure the device with `ip` (MTU, the kernel's address, up). Off for a device an administrator
+    /// created and configured beforehand (`ip tuntap add tcpa0 mode tun user $USER`): then the host needs no root.</summary>
+    public bool ConfigureDevice { get; set; } = true;
 
     /// <summary>Link MTU in bytes (68..65535).</summary>
     public int Mtu { get; set; } = 1500;
 
-    /// <summary>The userspace stack's own IPv4 address (inside 198.18.0.0/15 by default).</summary>
+    /// <summary>The userspace stack's own IPv4 address.</summary>
     public string LocalAddress { get; set; } = "198.18.0.2";
 
     /// <summary>The kernel's address on the TUN device: the peer that reaches the stack.</summary>
@@ -20,6 +30,37 @@ public sealed class EndpointOptions
 
     public int PrefixLength { get; set; } = 24;
 
+    /// <summary>The built-in services to serve (echo, discard, status, daytime, chargen).</summary>
+    public List<string> Services { get; set; } = ["echo", "discard", "status", "daytime", "chargen"];
+
+    /// <summary>On Ctrl+C / SIGTERM: how long connections get to close with FIN before the rest are reset.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Write every packet to this .pcap file (empty: no capture).</summary>
+    public string CapturePath { get; set; } = "";
+    public long CaptureMaxBytes { get; set; } = 100L << 20;
+    public int CaptureMaxFiles { get; set; } = 1;
+
+    /// <summary>Extra HOCON for the stack (e.g. "tcp-actors.keepalive.enabled = on"); it wins over the defaults.</summary>
+    public string Hocon { get; set; } = "";
+
+    public void Validate()
+    {
+        if (Mtu is < 68 or > 65535)
+            throw new ArgumentOutOfRangeException(nameof(Mtu), Mtu, "TcpActors:Mtu must be 68..65535");
+        if (string.IsNullOrWhiteSpace(Device) || Device.Length > 15)
+            throw new ArgumentException($"TcpActors:Device '{Device}' must be 1..15 characters", nameof(Device));
+        if (!Engine.Wire.Ipv4Address.TryParse(LocalAddress, out _))
+            throw new ArgumentException($"TcpActors:LocalAddress '{LocalAddress}' is not an IPv4 address", nameof(LocalAddress));
+        if (!Engine.Wire.Ipv4Address.TryParse(PeerAddress, out _))
+            throw new ArgumentException($"TcpActors:PeerAddress '{PeerAddress}' is not an IPv4 address", nameof(PeerAddress));
+        if (PrefixLength is < 1 or > 30)
+            throw new ArgumentOutOfRangeException(nameof(PrefixLength), PrefixLength, "TcpActors:PrefixLength must be 1..30");
+        if (ShutdownGrace < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "TcpActors:ShutdownGrace must not be negative");
+    }
+
     public override string ToString() =>
-        $"device={Device} mtu={Mtu} local={LocalAddress} peer={PeerAddress}/{PrefixLength}";
+        $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} local={LocalAddress} peer={PeerAddress}/{PrefixLength} " +
+        $"services={string.Join(",", Services)} capture={(CapturePath == "" ? "off" : CapturePath)}";
 }

@@ -1,8 +1,8 @@
+using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using TcpActors.Engine.Configuration;
 using TcpActors.Host;
 
 var builder = Host.CreateApplicationBuilder(args);
@@ -11,29 +11,19 @@ builder.Configuration.SetBasePath(AppContext.BaseDirectory)
     .AddEnvironmentVariables()
     .AddCommandLine(args);
 builder.Services.Configure<EndpointOptions>(builder.Configuration.GetSection(EndpointOptions.Section));
+var endpoint = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
+
+builder.Services.AddAkka("tcpactors", (akka, _) =>
+{
+    // User settings win over the stack's defaults.
+    if (!string.IsNullOrWhiteSpace(endpoint.Hocon))
+        akka.AddHocon(endpoint.Hocon, HoconAddMode.Prepend);
+    akka.AddHocon(TcpSettings.DefaultConfig, HoconAddMode.Append);
+    // The host stops the stack itself (FIN, grace period, RST) before the actor system goes down.
+    akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+    akka.ConfigureLoggers(loggers => loggers.AddLoggerFactory());
+});
 builder.Services.AddHostedService<EndpointService>();
 
 using var host = builder.Build();
 await host.RunAsync();
-
-namespace TcpActors.Host
-{
-    /// <summary>The hosted endpoint. For now it reports its configuration and waits for Ctrl+C / SIGTERM;
-    /// the TUN link and the stack arrive with the issues that build them.</summary>
-    internal sealed class EndpointService(IOptions<EndpointOptions> options, ILogger<EndpointService> log) : BackgroundService
-    {
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            log.LogInformation("TcpActors endpoint configured: {Options}", options.Value);
-            log.LogInformation("The TUN link is not built yet: nothing is served. Press Ctrl+C to stop.");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            log.LogInformation("TcpActors endpoint stopped.");
-        }
-    }
-}

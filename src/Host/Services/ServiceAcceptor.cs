@@ -21,7 +21,7 @@ public sealed class ServiceAcceptor(Func<IActorRef, Props> handlerProps, string 
         {
             case Connected:
                 var handler = Context.ActorOf(handlerProps(Sender).WithDispatcher(dispatcher));
-                Sender.Tell(new Register(handler));
+                Sender.Tell(new Register(handler, KeepOpenOnPeerClosed: true));   // the service decides when to close (half-close)
                 break;
             case Bound or Unbound:
                 break;

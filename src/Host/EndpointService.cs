@@ -1,0 +1,120 @@
+using Akka.Actor;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TcpActors.Engine;
+using TcpActors.Engine.Api;
+using TcpActors.Engine.Configuration;
+using TcpActors.Engine.Wire;
+using TcpActors.Host.Device;
+using TcpActors.Host.Services;
+
+namespace TcpActors.Host;
+
+/// <summary>
+/// The hosted endpoint: makes the namespace and TUN device, runs the stack on them, serves the built-in
+/// services, and on Ctrl+C / SIGTERM stops accepting, closes connections with FIN within the grace period,
+/// resets the rest, and removes the device.
+/// </summary>
+internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSystem system, ILogger<EndpointService> log) : IHostedService
+{
+    private DeviceEnvironment? _environment;
+    private TcpStack? _stack;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        o.Validate();
+        log.LogInformation("TcpActors endpoint: {Options}", o);
+        var settings = TcpSettings.Create(system.Settings.Config);
+        _environment = DeviceEnvironment.Create(o, log, system.Scheduler);
+        try
+        {
+            var address = Ipv4Address.Parse(o.LocalAddress);
+            _stack = TcpStack.Start(system, _environment.LinkFactory, address, settings, "tcp",
+                restartBackoff: (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+            var binder = system.ActorOf(Props.Create(() => new ServiceBinder(_stack, o.Services, log)), "services");
+            string exec = _environment.Namespace is { } ns ? $"ip netns exec {ns.Name} " : "";
+            log.LogInformation("Listening on {Address}: {Services}", o.LocalAddress,
+                string.Join(", ", BuiltInServices.All.Where(s => o.Services.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).Select(s => $"{s.Name} {s.Port}")));
+            log.LogInformation("Reach it with: {Exec}ping -c 3 {Address} | {Exec}nc {Address} 7 (echo) | {Exec}nc {Address} 11 (status)",
+                exec, o.LocalAddress, exec, o.LocalAddress, exec, o.LocalAddress);
+        }
+        catch
+        {
+            _environment.Dispose();
+            _environment = null;
+            throw;
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_stack is not null)
+            {
+                var grace = options.Value.ShutdownGrace;
+                var done = await _stack.Manager.Ask<ShutdownComplete>(new Shutdown(grace), grace + TimeSpan.FromSeconds(5), cancellationToken);
+                log.LogInformation("Stopped: {Closed} connections closed with FIN, {Reset} reset", done.Closed, done.Reset);
+                await _stack.Manager.GracefulStop(TimeSpan.FromSeconds(5));
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "The stack did not stop cleanly");
+        }
+        finally
+        {
+            _environment?.Dispose();
+        }
+    }
+
+    /// <summary>Binds the services and binds them again after the stack restarted (their listeners were told Unbound).</summary>
+    private sealed class ServiceBinder : UntypedActor, IWithTimers
+    {
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        private readonly TcpStack _stack;
+        private readonly List<string> _services;
+        private readonly ILogger _log;
+
+        public ServiceBinder(TcpStack stack, List<string> services, ILogger log)
+        {
+            _stack = stack;
+            _services = services;
+            _log = log;
+        }
+
+        protected override void PreStart() => BuiltInServices.Bind(Context, _stack, TimeProvider.System, Self, _services);
+
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case Bound b:
+                    _log.LogDebug("bound port {Port}", b.Port);
+                    break;
+                case Unbound:
+                    // The stack restarted after a link failure: bind everything again once it is back.
+                    foreach (var child in Context.GetChildren())
+                        Context.Stop(child);
+                    Timers.StartSingleTimer("rebind", Rebind.Instance, TimeSpan.FromSeconds(2));
+                    break;
+                case Rebind:
+                    if (!Context.GetChildren().Any())
+                        BuiltInServices.Bind(Context, _stack, TimeProvider.System, Self, _services);
+                    break;
+                case CommandFailed f:
+                    _log.LogError("{Command} failed: {Cause}", f.Command, f.Cause.Message);
+                    break;
+            }
+        }
+
+        private sealed class Rebind
+        {
+            public static readonly Rebind Instance = new();
+        }
+    }
+}
