@@ -122,6 +122,38 @@ public class StackInteropTests : Akka.TestKit.Xunit2.TestKit, IDisposable
         Assert.Equal(0, client.Receive(new byte[1]));
     }
 
+    [RootFact]
+    public void The_stack_connects_to_a_kernel_listener_and_both_sides_close_cleanly()
+    {
+        var stack = StartStack();
+        using var listener = Ns.CreateSocket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(NamespaceFixture.KernelEndPoint(7000));
+        listener.Listen(1);
+
+        var app = CreateTestProbe();
+        stack.Manager.Tell(new Connect(NamespaceFixture.KernelAddress, 7000), app);
+        var connected = app.ExpectMsg<Connected>(Wait);
+        var connection = app.LastSender;
+        connection.Tell(new Register(app), app);
+        Assert.Equal(7000, connected.RemotePort);
+
+        listener.Blocking = true;
+        Assert.True(listener.Poll((int)Wait.TotalMicroseconds, SelectMode.SelectRead), "the kernel did not accept");
+        using var server = listener.Accept();
+        server.ReceiveTimeout = (int)Wait.TotalMilliseconds;
+        Assert.Equal(NamespaceFixture.StackEndPoint(connected.LocalPort), server.RemoteEndPoint);
+
+        connection.Tell(Write.Create("ping from the stack"u8.ToArray()), app);
+        Assert.Equal("ping from the stack"u8.ToArray(), ReceiveExactly(server, 19));
+        server.Send("pong"u8.ToArray());
+        Assert.Equal("pong", System.Text.Encoding.ASCII.GetString(app.ExpectMsg<Received>(Wait).Data.Span));
+
+        connection.Tell(Close.Instance, app);
+        Assert.Equal(0, server.Receive(new byte[1]));   // our FIN
+        server.Shutdown(SocketShutdown.Send);           // theirs
+        app.FishForMessage(m => m is Closed, Wait);
+    }
+
     private static string Counters(TcpStack stack) =>
         string.Join(", ", stack.Counters.Snapshot().Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value}"));
 

@@ -149,11 +149,16 @@ public class TunLinkTests
     [RootFact]
     public void A_persistent_device_made_with_ip_tuntap_opens()
     {
-        using var f = new NamespaceFixture(openDevice: false);
-        f.Namespace.Exec("tuntap", "add", "dev", "tcpa0", "mode", "tun", "user", "root");
-        using (var device = f.Namespace.Run(() => TunDevice.Open("tcpa0")))
-            Assert.Equal("tcpa0", device.Name);
-        Assert.Contains("tcpa0", f.Namespace.Exec("link", "show", "dev", "tcpa0"));   // persistent: survives close
+        bool rootHadOne = File.Exists("/sys/class/net/tcpa0");
+        using (var f = new NamespaceFixture(openDevice: false))
+        {
+            f.Namespace.Exec("tuntap", "add", "dev", "tcpa0", "mode", "tun", "user", "root");
+            using (var device = f.Namespace.Run(() => TunDevice.Open("tcpa0")))
+                Assert.Equal("tcpa0", device.Name);
+            Assert.Contains("tcpa0", f.Namespace.Exec("link", "show", "dev", "tcpa0"));   // persistent: survives close
+        }
+        // Deleting the namespace deletes its persistent devices too (they do not move to the root namespace).
+        Assert.Equal(rootHadOne, File.Exists("/sys/class/net/tcpa0"));
     }
 
     private static void Fill(byte[] payload, int thread, int seq)

@@ -10,7 +10,7 @@ namespace TcpActors.Interop.Tests.Support;
 /// side is 198.18.0.1/24 with MTU 1500; the stack under test plays 198.18.0.2. Everything the test sends stays in
 /// the namespace. Dispose closes the device, then deletes the namespace.
 /// </summary>
-public sealed class NamespaceFixture : IDisposable
+public sealed partial class NamespaceFixture : IDisposable
 {
     public const string DeviceName = "tun0";
     public const int Mtu = 1500;
@@ -73,7 +73,7 @@ public sealed class NamespaceFixture : IDisposable
             return;
         Directory.CreateDirectory(dir);
         string file = Path.Combine(dir, Name + ".pcap");
-        var psi = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", Name, "tcpdump", "-i", DeviceName, "-U", "-n", "-w", file])
+        var psi = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", Name, "tcpdump", "-i", DeviceName, "--immediate-mode", "-U", "-n", "-w", file])
         {
             RedirectStandardError = true,
         };
@@ -89,8 +89,10 @@ public sealed class NamespaceFixture : IDisposable
     {
         if (_tcpdump is not null)
         {
-            _tcpdump.Kill();
-            _tcpdump.WaitForExit(5000);
+            // SIGTERM lets tcpdump write what it still holds (SIGKILL would lose it); `ip netns exec` execs it, same pid.
+            kill(_tcpdump.Id, 15);
+            if (!_tcpdump.WaitForExit(5000))
+                _tcpdump.Kill();
             _tcpdump.Dispose();
         }
         // Close the TUN descriptor first: while it is open it keeps the namespace alive after `ip netns del`.
@@ -100,4 +102,7 @@ public sealed class NamespaceFixture : IDisposable
             _device?.Dispose();
         Namespace.Dispose();
     }
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial int kill(int pid, int signal);
 }

@@ -29,7 +29,10 @@ public sealed unsafe class TunDevice : IDisposable
     /// Opens (and, with CAP_NET_ADMIN, creates) the TUN device <paramref name="name"/> in the calling thread's
     /// network namespace. A non-persistent device disappears when it is disposed.
     /// </summary>
-    public static TunDevice Open(string name)
+    public static TunDevice Open(string name) => Open(name, "/dev/net/tun");
+
+    /// <summary>Opens through another clone device node (tests use a private node to act as an unprivileged user).</summary>
+    internal static TunDevice Open(string name, string controlPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         byte[] nameBytes = Encoding.ASCII.GetBytes(name);
@@ -38,17 +41,17 @@ public sealed unsafe class TunDevice : IDisposable
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("TUN devices are supported on Linux only");
 
-        int fd = TunNative.Open("/dev/net/tun", TunNative.O_RDWR | TunNative.O_NONBLOCK | TunNative.O_CLOEXEC);
+        int fd = TunNative.Open(controlPath, TunNative.O_RDWR | TunNative.O_NONBLOCK | TunNative.O_CLOEXEC);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             string hint = errno switch
             {
-                TunNative.ENOENT => " (/dev/net/tun is missing: load the tun module or, in a container, pass --device /dev/net/tun)",
-                TunNative.EACCES or TunNative.EPERM => " (/dev/net/tun is not accessible to this user: check its mode, normally 0666)",
+                TunNative.ENOENT => $" ({controlPath} is missing: load the tun module or, in a container, pass --device /dev/net/tun)",
+                TunNative.EACCES or TunNative.EPERM => $" ({controlPath} is not accessible to this user: run as root, or make it mode 0666 as most distributions do)",
                 _ => "",
             };
-            throw new TunException($"opening TUN device {name} failed: cannot open /dev/net/tun: {TunNative.Describe(errno)}{hint}", errno);
+            throw new TunException($"opening TUN device {name} failed: cannot open {controlPath}: {TunNative.Describe(errno)}{hint}", errno);
         }
 
         var handle = new FdHandle(fd);
