@@ -46,6 +46,8 @@ public sealed class TcpStack
     public static TcpStack Start(ActorSystem system, LinkFactory link, Ipv4Address address, TcpSettings? settings = null,
         string? name = null, ReadOnlySpan<byte> isnSecret = default, (TimeSpan Min, TimeSpan Max)? restartBackoff = null)
     {
+        // The stack's defaults (its dispatcher among them) become visible to the actor system.
+        system.Settings.InjectTopLevelFallback(TcpSettings.DefaultConfig);
         settings ??= TcpSettings.Create(system.Settings.Config);
         var counters = new TcpCounters();
         var clock = new SchedulerClock(system.Scheduler);

@@ -11,7 +11,7 @@ public sealed record TcpSettings
 {
     public const string Section = "tcp-actors";
 
-    public string Dispatcher { get; init; } = "akka.actor.default-dispatcher";
+    public string Dispatcher { get; init; } = "tcp-actors.stack-dispatcher";
     public int DefaultMss { get; init; } = 536;
     public int ReceiveWindow { get; init; } = 65535;
     public int SendBuffer { get; init; } = 262144;
