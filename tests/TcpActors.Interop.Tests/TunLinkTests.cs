@@ -107,7 +107,10 @@ public class TunLinkTests
         var link = f.CreateLink();
         var receiver = new CollectingReceiver(port: 9);
         link.Start(receiver);
-        Thread.Sleep(100);   // let the read thread block in poll()
+        // The read thread has run its loop once (it delivered a packet) and is back waiting in poll().
+        using (var socket = f.CreateSocket(SocketType.Dgram, ProtocolType.Udp))
+            socket.SendTo(new byte[] { 1 }, NamespaceFixture.StackEndPoint(9));
+        Assert.True(receiver.Payloads.TryTake(out _, TimeSpan.FromSeconds(5)), "the read thread delivered nothing");
         var sw = Stopwatch.StartNew();
         link.Dispose();
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {sw.Elapsed}");
