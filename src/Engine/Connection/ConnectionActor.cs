@@ -610,6 +610,29 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // ---------------------------------------------------------------- closing paths
 
+    /// <summary>
+    /// CLOSING, LAST-ACK and TIME-WAIT answer the user alike (RFC 9293 3.10.2, 3.10.4, 3.10.5): SEND and CLOSE
+    /// get "error: connection closing"; ABORT gets "ok" and deletes the TCB without a RST.
+    /// </summary>
+    private bool AfterBothClosed(object message)
+    {
+        switch (message)
+        {
+            case SegmentArrived m:
+                SegmentArrives(m);
+                return true;
+            case Write or Close or ConfirmedClose:
+                RefuseClosing((ITcpCommand)message);
+                return true;
+            case Abort:
+                Sender.Tell(Aborted.Instance);
+                EnterClosed();
+                return true;
+            default:
+                return HandleCommon(message);
+        }
+    }
+
     /// <summary>CLOSE in ESTABLISHED or CLOSE-WAIT: queue the FIN after the data (RFC 9293 3.10.4).</summary>
     private void QueueFin(ITcpCommand cmd)
     {

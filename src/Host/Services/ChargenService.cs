@@ -8,12 +8,11 @@ namespace TcpActors.Host.Services;
 /// Character generator (RFC 864, port 19): sends lines of 72 printable characters, each starting one
 /// character further along the 95-character ring, until the peer closes. Each write waits for its ack.
 /// </summary>
-public sealed class ChargenService : UntypedActor
+public sealed class ChargenService(IActorRef connection) : ServiceHandler(connection)
 {
     public const ushort Port = 19;
     private const int LineLength = 74;   // 72 characters + CR LF
     private static readonly byte[] Block = MakeBlock();
-    private readonly IActorRef _connection;
     private int _line;
     private bool _stopped;
 
@@ -21,8 +20,6 @@ public sealed class ChargenService : UntypedActor
     {
         public static readonly Ack Instance = new();
     }
-
-    public ChargenService(IActorRef connection) => _connection = connection;
 
     public static Props Props(IActorRef connection) => Akka.Actor.Props.Create(() => new ChargenService(connection));
 
@@ -50,7 +47,7 @@ public sealed class ChargenService : UntypedActor
 
     protected override void PreStart()
     {
-        Context.Watch(_connection);
+        base.PreStart();
         WriteNext();
     }
 
@@ -64,28 +61,22 @@ public sealed class ChargenService : UntypedActor
         for (int i = 0; i < lines; i++)
             Block.AsSpan((_line + i) % 95 * LineLength, LineLength).CopyTo(chunk.AsSpan(i * LineLength));
         _line = (_line + lines) % 95;
-        _connection.Tell(new Write(chunk, Ack.Instance));
+        Connection.Tell(new Write(chunk, Ack.Instance));
     }
 
-    protected override void OnReceive(object message)
+    protected override bool Handle(object message)
     {
         switch (message)
         {
             case Ack:
                 WriteNext();
-                break;
+                return true;
             case PeerClosed:
                 _stopped = true;
-                _connection.Tell(Close.Instance);
-                break;
-            case Terminated:
-                Context.Stop(Self);
-                break;
-            case ITcpEvent:
-                break;
+                Connection.Tell(Close.Instance);
+                return true;
             default:
-                Unhandled(message);
-                break;
+                return false;
         }
     }
 }

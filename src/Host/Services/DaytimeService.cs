@@ -9,7 +9,7 @@ namespace TcpActors.Host.Services;
 /// Daytime (RFC 867, port 13): sends the date and time as one line, then closes. The time is the
 /// application's (a <see cref="TimeProvider"/>), not protocol time.
 /// </summary>
-public sealed class DaytimeService(IActorRef connection, TimeProvider clock) : UntypedActor
+public sealed class DaytimeService(IActorRef connection, TimeProvider clock) : ServiceHandler(connection)
 {
     public const ushort Port = 13;
 
@@ -22,26 +22,16 @@ public sealed class DaytimeService(IActorRef connection, TimeProvider clock) : U
 
     protected override void PreStart()
     {
-        Context.Watch(connection);
+        base.PreStart();
         string line = clock.GetUtcNow().ToString("dddd, MMMM d, yyyy HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) + "\r\n";
-        connection.Tell(new Write(Encoding.ASCII.GetBytes(line), Ack.Instance));
+        Connection.Tell(new Write(Encoding.ASCII.GetBytes(line), Ack.Instance));
     }
 
-    protected override void OnReceive(object message)
+    protected override bool Handle(object message)
     {
-        switch (message)
-        {
-            case Ack:
-                connection.Tell(Close.Instance);
-                break;
-            case Terminated:
-                Context.Stop(Self);
-                break;
-            case ITcpEvent:
-                break;
-            default:
-                Unhandled(message);
-                break;
-        }
+        if (message is not Ack)
+            return false;
+        Connection.Tell(Close.Instance);
+        return true;
     }
 }

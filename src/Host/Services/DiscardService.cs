@@ -4,29 +4,17 @@ using TcpActors.Engine.Api;
 namespace TcpActors.Host.Services;
 
 /// <summary>Discard (RFC 863, port 9): everything received is thrown away.</summary>
-public sealed class DiscardService(IActorRef connection) : UntypedActor
+public sealed class DiscardService(IActorRef connection) : ServiceHandler(connection)
 {
     public const ushort Port = 9;
 
     public static Props Props(IActorRef connection) => Akka.Actor.Props.Create(() => new DiscardService(connection));
 
-    protected override void PreStart() => Context.Watch(connection);
-
-    protected override void OnReceive(object message)
+    protected override bool Handle(object message)
     {
-        switch (message)
-        {
-            case PeerClosed:
-                connection.Tell(Close.Instance);
-                break;
-            case Terminated:
-                Context.Stop(Self);
-                break;
-            case ITcpEvent:
-                break;
-            default:
-                Unhandled(message);
-                break;
-        }
+        if (message is not PeerClosed)
+            return false;
+        Connection.Tell(Close.Instance);
+        return true;
     }
 }

@@ -9,10 +9,9 @@ namespace TcpActors.Host.Services;
 /// Status (port 11, like RFC 866 systat): the connection table as `ss -tin` shows it and the counters as
 /// `nstat` does, as plain text, then close.
 /// </summary>
-public sealed class StatusService : UntypedActor
+public sealed class StatusService : ServiceHandler
 {
     public const ushort Port = 11;
-    private readonly IActorRef _connection;
     private readonly TcpStack _stack;
     private readonly List<ConnectionStatus> _rows = new();
     private int _waiting = -1;
@@ -28,23 +27,19 @@ public sealed class StatusService : UntypedActor
         public static readonly Deadline Instance = new();
     }
 
-    public StatusService(IActorRef connection, TcpStack stack)
-    {
-        _connection = connection;
-        _stack = stack;
-    }
+    public StatusService(IActorRef connection, TcpStack stack) : base(connection) => _stack = stack;
 
     public static Props Props(IActorRef connection, TcpStack stack) => Akka.Actor.Props.Create(() => new StatusService(connection, stack));
 
     protected override void PreStart()
     {
-        Context.Watch(_connection);
+        base.PreStart();
         _stack.Manager.Tell(ListConnections.Instance);
     }
 
     protected override void PostStop() => _deadline?.Cancel();
 
-    protected override void OnReceive(object message)
+    protected override bool Handle(object message)
     {
         switch (message)
         {
@@ -70,23 +65,18 @@ public sealed class StatusService : UntypedActor
                 }
                 break;
             case Ack:
-                _connection.Tell(Close.Instance);
-                break;
-            case Terminated:
-                Context.Stop(Self);
-                break;
-            case ITcpEvent:
+                Connection.Tell(Close.Instance);
                 break;
             default:
-                Unhandled(message);
-                break;
+                return false;
         }
+        return true;
     }
 
     private void Report()
     {
         _deadline?.Cancel();
-        _connection.Tell(new Write(Encoding.ASCII.GetBytes(Format(_stack, _rows)), Ack.Instance));
+        Connection.Tell(new Write(Encoding.ASCII.GetBytes(Format(_stack, _rows)), Ack.Instance));
     }
 
     /// <summary>The report's text: one line per connection, then one line per counter.</summary>

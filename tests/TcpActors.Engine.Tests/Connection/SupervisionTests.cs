@@ -20,17 +20,6 @@ public class SupervisionTests : StackTestKit
         public Memory<byte> Poisoned => CreateMemory(16);
     }
 
-    private (IActorRef conn, uint iss) Accept(ProbeStack s, Akka.TestKit.TestProbe app, ushort peerPort)
-    {
-        s.Inject(peerPort, 7, TcpFlags.Syn, 1000, mss: 1460);
-        var synAck = s.Next();
-        s.Inject(peerPort, 7, TcpFlags.Ack, 1001, synAck.Seq + 1);
-        app.ExpectMsg<Connected>();
-        var conn = app.LastSender;
-        conn.Tell(new Register(app.Ref), app.Ref);
-        return (conn, synAck.Seq);
-    }
-
     [Fact]
     public void A_connection_that_throws_is_stopped_its_peer_gets_a_RST_its_application_the_cause_and_others_go_on()
     {
@@ -38,8 +27,8 @@ public class SupervisionTests : StackTestKit
         var app = CreateTestProbe();
         s.Manager.Tell(new Bind(app.Ref, 7), app.Ref);
         app.ExpectMsg<Bound>();
-        var (bad, badIss) = Accept(s, app, 40001);
-        var (good, goodIss) = Accept(s, app, 40002);
+        var (bad, badIss) = s.Accept(app, 40001);
+        var (good, goodIss) = s.Accept(app, 40002);
         Watch(bad);
 
         bad.Tell(new Write(new PoisonedMemory().Poisoned), app.Ref);

@@ -143,17 +143,6 @@ public class IoActorTests : StackTestKit
 /// <summary>Graceful shutdown of a stack: stop accepting, FIN every connection, RST what is left at the deadline.</summary>
 public class ShutdownTests : StackTestKit
 {
-    private (Akka.Actor.IActorRef conn, uint iss) Accept(ProbeStack s, Akka.TestKit.TestProbe app, ushort peerPort)
-    {
-        s.Inject(peerPort, 7, TcpFlags.Syn, 1000, mss: 1460);
-        var synAck = s.Next();
-        s.Inject(peerPort, 7, TcpFlags.Ack, 1001, synAck.Seq + 1);
-        app.ExpectMsg<Connected>();
-        var conn = app.LastSender;
-        conn.Tell(new Register(app.Ref), app.Ref);
-        return (conn, synAck.Seq);
-    }
-
     [Fact]
     public void Shutdown_sends_FIN_stops_accepting_and_resets_at_the_deadline_a_peer_that_never_answers()
     {
@@ -161,7 +150,7 @@ public class ShutdownTests : StackTestKit
         var app = CreateTestProbe();
         s.Manager.Tell(new Bind(app.Ref, 7), app.Ref);
         app.ExpectMsg<Bound>();
-        var (_, iss) = Accept(s, app, 40001);
+        var (_, iss) = s.Accept(app, 40001);
 
         s.Manager.Tell(new Shutdown(TimeSpan.FromSeconds(5)), TestActor);
         var fin = s.Next();
@@ -189,7 +178,7 @@ public class ShutdownTests : StackTestKit
         var app = CreateTestProbe();
         s.Manager.Tell(new Bind(app.Ref, 7), app.Ref);
         app.ExpectMsg<Bound>();
-        var (_, iss) = Accept(s, app, 40001);
+        var (_, iss) = s.Accept(app, 40001);
 
         s.Manager.Tell(new Shutdown(TimeSpan.FromSeconds(5)), TestActor);
         var fin = s.Next();

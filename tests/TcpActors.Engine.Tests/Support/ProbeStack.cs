@@ -66,6 +66,21 @@ public sealed class ProbeStack
 
     public void InjectRaw(byte[] packet) => Link.Inject(packet);
 
+    /// <summary>
+    /// A passive open on <paramref name="stackPort"/> (which must be bound with <paramref name="app"/> as handler):
+    /// SYN from the peer, the stack's SYN-ACK, the peer's ACK; the app registers. Returns the connection and the stack's ISS.
+    /// </summary>
+    public (IActorRef Connection, uint Iss) Accept(TestProbe app, ushort peerPort, ushort stackPort = 7, uint peerIss = 1000)
+    {
+        Inject(peerPort, stackPort, TcpFlags.Syn, peerIss, mss: 1460);
+        var synAck = Next();
+        Inject(peerPort, stackPort, TcpFlags.Ack, peerIss + 1, synAck.Seq + 1);
+        app.ExpectMsg<Engine.Api.Connected>();
+        var connection = app.LastSender;
+        connection.Tell(new Engine.Api.Register(app.Ref), app.Ref);
+        return (connection, synAck.Seq);
+    }
+
     /// <summary>The next segment the stack sent (it must have been sent already: the stack runs on this thread).</summary>
     public SentSegment Next()
     {
