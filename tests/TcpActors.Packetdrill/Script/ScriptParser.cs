@@ -258,6 +258,8 @@ public sealed class ScriptParser
             flags.Append(Advance());
         }
         if (flags.Length == 0) throw Error("expected TCP flags");
+        SkipSpace(stopAtNewline: true);
+        int rl = _line, rc = _col;
         uint start = UInt("the start sequence number");
         Expect(':', "between the start and end sequence numbers");
         uint end = UInt("the end sequence number");
@@ -265,7 +267,7 @@ public sealed class ScriptParser
         uint len = UInt("the payload length");
         Expect(')', "after the payload length");
         if (unchecked(end - start) != len)
-            throw Error($"sequence range {start}:{end} does not hold {len} bytes");
+            throw Error(rl, rc, $"sequence range {start}:{end} does not hold {len} bytes");
         uint? ack = null, win = null;
         List<PacketOption>? options = null;
         bool any = false;
