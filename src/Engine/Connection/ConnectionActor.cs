@@ -294,7 +294,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         bool fin = _finSent && len == dataInFlight;
         if (len == 0 && !fin)
             return;
-        var flags = TcpFlags.Ack | (len > 0 && fin ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+        // PSH as when it was first sent (TrySend): on the segment that carries the last byte queued (RFC 9293 3.9.1).
+        bool push = len > 0 && len == _sendBuffer.Count;
+        var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
         Emit(flags, _snd.Una, _rcv.Nxt, 0, len);
         SeqNum end = _snd.Una + len + (fin ? 1 : 0);
         _rtt.OnRetransmit(_snd.Una, end);
