@@ -23,6 +23,8 @@ public sealed record ConnectionOptions
     public TimeSpan? KeepaliveIdle { get; init; }
     public TimeSpan? KeepaliveInterval { get; init; }
     public int? KeepaliveProbes { get; init; }
+    /// <summary>TCP_CONGESTION; null takes tcp-actors.congestion-control.</summary>
+    public Congestion.CongestionAlgorithm? CongestionControl { get; init; }
 }
 
 /// <summary>Passive OPEN: listen on <paramref name="Port"/>; <paramref name="Handler"/> is told <see cref="Connected"/> for each accepted connection. Port 0 accepts any port (for proxies).</summary>
@@ -144,7 +146,11 @@ public sealed record ConnectionStatus(
     TimeSpan? SmoothedRtt,
     int Retransmits,
     long BytesSent,
-    long BytesReceived) : ITcpEvent;
+    long BytesReceived,
+    /// <summary>The congestion window and slow-start threshold in bytes (ssthresh int.MaxValue before the first loss).</summary>
+    int Cwnd,
+    int Ssthresh,
+    string CongestionControl) : ITcpEvent;
 
 /// <summary>The RFC 9293 connection states (Figure 5).</summary>
 public enum TcpState

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using TcpActors.Engine.Congestion;
 
 namespace TcpActors.Engine.Configuration;
 
@@ -34,6 +35,8 @@ public sealed record TcpSettings
     public ushort EphemeralMin { get; init; } = 32768;
     public ushort EphemeralMax { get; init; } = 60999;
     public TimeSpan FinTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.Cubic;
+    public bool LimitedTransmit { get; init; } = true;
 
     /// <summary>The built-in defaults (reference.conf).</summary>
     public static Config DefaultConfig { get; } = ConfigurationFactory.FromResource<TcpSettings>("TcpActors.Engine.Configuration.reference.conf");
@@ -70,6 +73,8 @@ public sealed record TcpSettings
             EphemeralMin = (ushort)Int(c, "ephemeral-ports.min", 1024, 65535),
             EphemeralMax = (ushort)Int(c, "ephemeral-ports.max", 1024, 65535),
             FinTimeout = Duration(c, "fin-timeout"),
+            CongestionControl = Algorithm(c, "congestion-control"),
+            LimitedTransmit = Bool(c, "limited-transmit"),
         };
         if (s.MinRto > s.MaxRto)
             throw Invalid("min-rto", $"{s.MinRto} is above max-rto ({s.MaxRto})");
@@ -90,6 +95,12 @@ public sealed record TcpSettings
         if (v < min || v > max)
             throw Invalid(key, $"{v} is outside {min}..{max}");
         return v;
+    }
+
+    private static CongestionAlgorithm Algorithm(Config c, string key)
+    {
+        string? text = c.GetString(key);
+        return Congestion.CongestionControl.Parse(text) ?? throw Invalid(key, $"'{text}' is not one of cubic, newreno");
     }
 
     private static bool Bool(Config c, string key)

@@ -219,9 +219,18 @@ internal sealed partial class ConnectionActor
             // RFC 5681 section 2: a duplicate ACK. The third triggers fast retransmit (section 3.2).
             if (++_dupAcks == 3 && _recover is null)
             {
+                // Section 3.2 steps 2 and 3: ssthresh = max(FlightSize / 2, 2*SMSS) (or CUBIC's), retransmit,
+                // cwnd = ssthresh + 3*SMSS.
                 _recover = _snd.Nxt;
                 Counters.Add(TcpCounter.FastRetransmits);
+                _cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);
+                for (int i = 0; i < 3; i++)
+                    _cc.OnDupAck();
                 RetransmitFirst();
+            }
+            else if (_dupAcks > 3 && _cc.InRecovery)
+            {
+                _cc.OnDupAck();   // step 4: each further duplicate ACK inflates cwnd by SMSS
             }
         }
         if (_snd.UpdateWindow(seg.Sequence, ack, seg.Window) && _snd.Wnd > 0)
@@ -288,13 +297,29 @@ internal sealed partial class ConnectionActor
         _rtt.OnAck(ack, Now);
         _retries = 0;
         _dupAcks = 0;
+        _limitedTransmitBytes = 0;
         _keepaliveProbes = 0;
-        if (_recover is { } recover)
+        if (_recover is { } recover && ack < recover)
         {
-            if (ack < recover)
-                RetransmitFirst();   // RFC 6582 3.2 step 5: a partial ACK retransmits the next hole
+            // RFC 6582 3.2 step 5: a partial ACK retransmits the next hole and deflates cwnd. After a timeout
+            // (no fast recovery) cwnd grows in slow start meanwhile.
+            if (_cc.InRecovery)
+                _cc.OnPartialAck(dataAcked);
             else
-                _recover = null;
+                _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
+            RetransmitFirst();
+        }
+        else if (_recover is not null)
+        {
+            _recover = null;
+            if (_cc.InRecovery)
+                _cc.ExitRecovery(_snd.InFlight, Now);   // step 6: full ACK
+            else
+                _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
+        }
+        else
+        {
+            _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
         }
         if (_snd.InFlight == 0)
             Timers.Cancel(TimerKeys.Retransmission);   // RFC 6298 5.2

@@ -17,7 +17,7 @@ internal sealed partial class ConnectionActor
     {
         Counters.Add(TcpCounter.PassiveOpens);
         _rcv.Initialize(syn.Sequence);
-        _sendMss = Math.Min(syn.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss);
+        SetSendMss(Math.Min(syn.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss));
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
         _snd.SetWindow(syn.Sequence, _snd.Iss, syn.Window);

@@ -85,7 +85,7 @@ internal sealed partial class ConnectionActor
             return;
         }
         _rcv.Initialize(seg.Sequence);
-        _sendMss = Math.Min(seg.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss);
+        SetSendMss(Math.Min(seg.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss));
         if (ackAcceptable)
         {
             _snd.Una = seg.Acknowledgment;

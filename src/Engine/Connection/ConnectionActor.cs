@@ -1,6 +1,7 @@
 using System.Buffers;
 using Akka.Actor;
 using TcpActors.Engine.Api;
+using TcpActors.Engine.Congestion;
 using TcpActors.Engine.Io;
 using TcpActors.Engine.Wire;
 
@@ -35,6 +36,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private readonly SendBuffer _sendBuffer;
     private readonly Reassembler _reassembler;
     private RttEstimator _rtt;
+    private readonly CongestionAlgorithm _ccAlgorithm;
+    /// <summary>cwnd and ssthresh (RFC 5681); recreated when the handshake fixes the MSS.</summary>
+    private ICongestionControl _cc;
 
     private TcpState _state;
     /// <summary>The peer's MSS (RFC 9293 3.7.1: 536 when it sends none).</summary>
@@ -55,6 +59,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>End of the highest retransmitted octet not yet acknowledged: an ACK that covers retransmitted data gives no RTT sample.</summary>
     private SeqNum? _retransmittedHigh;
     private int _dupAcks;
+    /// <summary>Bytes sent by limited transmit since the last new ACK: not part of FlightSize for ssthresh (RFC 5681 3.2 step 2).</summary>
+    private int _limitedTransmitBytes;
     private int _segmentsSinceAck;
     private int _keepaliveProbes;
     /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
@@ -87,6 +93,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _reassembler = new Reassembler(s.ReassemblyLimit);
         _rtt = new RttEstimator(s.InitialRto, s.MinRto, s.MaxRto);
         _sendMss = s.DefaultMss;
+        _ccAlgorithm = p.Options.CongestionControl ?? s.CongestionControl;
+        _cc = CongestionControl.Create(_ccAlgorithm, _sendMss);
         _rcv.Wnd = (uint)s.ReceiveWindow;
         _keepalive = p.Options.Keepalive ?? s.KeepaliveEnabled;
         _keepaliveIdle = p.Options.KeepaliveIdle ?? s.KeepaliveIdle;
@@ -95,6 +103,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     }
 
     private TimeSpan Now => _stack.Clock.Now;
+
+    /// <summary>The handshake fixed the peer's MSS: the congestion window starts from RFC 6928's IW for it.</summary>
+    private void SetSendMss(int mss)
+    {
+        _sendMss = mss;
+        _cc = CongestionControl.Create(_ccAlgorithm, _sendMss);
+    }
     private TcpCounters Counters => _stack.Counters;
     private bool IsPassive => _params.Listener is not null;
 
@@ -240,6 +255,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                         StartPersistTimer();
                     return;
                 }
+                // RFC 5681: no more than cwnd in flight. Whole segments only while something is in flight (its ACK
+                // will open cwnd again), so that cwnd does not cut the stream into small segments.
+                int cwndRoom = CongestionRoom;
+                if (cwndRoom < len && _snd.InFlight > 0)
+                    return;
+                if ((long)_snd.InFlight + len > _cc.Cwnd)
+                    _limitedTransmitBytes += len;   // beyond cwnd: sent by limited transmit
                 bool last = len == unsent;
                 bool fin = last && _finQueued && _pendingWrite is null;
                 var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
@@ -262,6 +284,21 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// What cwnd lets out beyond SND.NXT: cwnd - FlightSize (RFC 5681 3.1), plus up to two segments for the first
+    /// two duplicate ACKs outside recovery (limited transmit, RFC 3042 section 2).
+    /// </summary>
+    private int CongestionRoom
+    {
+        get
+        {
+            long cwnd = _cc.Cwnd;
+            if (_stack.Settings.LimitedTransmit && _recover is null && _dupAcks is > 0 and < 3)
+                cwnd += (long)Math.Min(_dupAcks, 2) * _sendMss;
+            return (int)Math.Clamp(cwnd - _snd.InFlight, 0, int.MaxValue);
         }
     }
 
@@ -348,6 +385,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             AbortWithError($"retransmission timeout: {_retries} retransmissions unacknowledged", sendReset: false);
             return;
         }
+        _cc.OnRetransmissionTimeout(_snd.InFlight, alreadyRetransmitted: _retries > 0, Now);   // RFC 5681 3.1: LW = 1 SMSS
         _retries++;
         _rtt.Backoff();                 // RFC 6298 5.5
         StartRetransmissionTimer();     // 5.6
@@ -581,7 +619,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Sender.Tell(new CommandFailed(cmd, new TcpException($"connection closing: {cmd.GetType().Name} is not possible in {_state}")));
 
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
-        _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived);
+        _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
+        _cc.Cwnd, _cc.Ssthresh, _cc.Name);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
     private bool HandleCommon(object message)
