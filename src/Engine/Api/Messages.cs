@@ -150,7 +150,14 @@ public sealed record ConnectionStatus(
     /// <summary>The congestion window and slow-start threshold in bytes (ssthresh int.MaxValue before the first loss).</summary>
     int Cwnd,
     int Ssthresh,
-    string CongestionControl) : ITcpEvent;
+    string CongestionControl,
+    /// <summary>Snd.Wind.Shift and Rcv.Wind.Shift (RFC 7323 2.3); 0 without window scaling.</summary>
+    int SndWindowShift,
+    int RcvWindowShift,
+    /// <summary>Options negotiated in the handshake (RFC 7323, RFC 2018).</summary>
+    bool WindowScaling,
+    bool Timestamps,
+    bool Sack) : ITcpEvent;
 
 /// <summary>The RFC 9293 connection states (Figure 5).</summary>
 public enum TcpState

@@ -143,3 +143,35 @@ public class SackScoreboardTests
         Assert.Equal((long)(nxt - una) - 64, sb.UnsackedBytes(una, nxt));
     }
 }
+
+/// <summary>Lost retransmissions found by SACK evidence (what RFC 6675 leaves to the timer).</summary>
+public class RetransmitLogTests
+{
+    [Fact]
+    public void A_retransmission_is_lost_when_data_sent_after_it_arrives_first()
+    {
+        var sb = new SackScoreboard();
+        var log = new RetransmitLog();
+        var lost = new List<(SeqNum Start, SeqNum End)>();
+        SeqNum una = 1000;
+        log.Add(1000, 1100, nxtAtSend: 2000);   // first retransmission
+        log.Add(1300, 1400, nxtAtSend: 2000);   // second
+        sb.Update(una, 2100, [new SackBlock(1100, 1300), new SackBlock(1400, 1500)]);
+        Assert.Equal(0, log.DetectLost(una, sb, lost));   // nothing sent after them has arrived yet
+        // The second retransmission is SACKed: the first, sent before it, is lost.
+        sb.Update(una, 2100, [new SackBlock(1300, 1400)]);
+        Assert.Equal(1, log.DetectLost(una, sb, lost));
+        Assert.Equal([((SeqNum)1000, (SeqNum)1100)], lost);
+        Assert.Equal(0, log.Count);                       // the SACKed one is forgotten too
+
+        // New data sent after a retransmission is SACKed (at or above SND.NXT at the time): lost.
+        log.Add(1000, 1100, nxtAtSend: 2100);
+        lost.Clear();
+        sb.Update(una, 2200, [new SackBlock(2100, 2200)]);
+        Assert.Equal(1, log.DetectLost(una, sb, lost));
+        // An acknowledged retransmission is simply forgotten.
+        log.Add(1000, 1100, nxtAtSend: 2200);
+        Assert.Equal(0, log.DetectLost(1100, sb, lost));
+        Assert.Equal(0, log.Count);
+    }
+}
