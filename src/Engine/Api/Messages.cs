@@ -23,6 +23,8 @@ public sealed record ConnectionOptions
     public TimeSpan? KeepaliveIdle { get; init; }
     public TimeSpan? KeepaliveInterval { get; init; }
     public int? KeepaliveProbes { get; init; }
+    /// <summary>TCP_CONGESTION; null takes tcp-actors.congestion-control.</summary>
+    public Congestion.CongestionAlgorithm? CongestionControl { get; init; }
 }
 
 /// <summary>Passive OPEN: listen on <paramref name="Port"/>; <paramref name="Handler"/> is told <see cref="Connected"/> for each accepted connection. Port 0 accepts any port (for proxies).</summary>
@@ -144,7 +146,18 @@ public sealed record ConnectionStatus(
     TimeSpan? SmoothedRtt,
     int Retransmits,
     long BytesSent,
-    long BytesReceived) : ITcpEvent;
+    long BytesReceived,
+    /// <summary>The congestion window and slow-start threshold in bytes (ssthresh int.MaxValue before the first loss).</summary>
+    int Cwnd,
+    int Ssthresh,
+    string CongestionControl,
+    /// <summary>Snd.Wind.Shift and Rcv.Wind.Shift (RFC 7323 2.3); 0 without window scaling.</summary>
+    int SndWindowShift,
+    int RcvWindowShift,
+    /// <summary>Options negotiated in the handshake (RFC 7323, RFC 2018).</summary>
+    bool WindowScaling,
+    bool Timestamps,
+    bool Sack) : ITcpEvent;
 
 /// <summary>The RFC 9293 connection states (Figure 5).</summary>
 public enum TcpState

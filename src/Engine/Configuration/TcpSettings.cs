@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using TcpActors.Engine.Congestion;
 
 namespace TcpActors.Engine.Configuration;
 
@@ -13,9 +14,9 @@ public sealed record TcpSettings
 
     public string Dispatcher { get; init; } = "tcp-actors.stack-dispatcher";
     public int DefaultMss { get; init; } = 536;
-    public int ReceiveWindow { get; init; } = 65535;
+    public int ReceiveWindow { get; init; } = 4194304;
     public int SendBuffer { get; init; } = 262144;
-    public int ReassemblyLimit { get; init; } = 65535;
+    public int ReassemblyLimit { get; init; } = 4194304;
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(120);
@@ -34,6 +35,26 @@ public sealed record TcpSettings
     public ushort EphemeralMin { get; init; } = 32768;
     public ushort EphemeralMax { get; init; } = 60999;
     public TimeSpan FinTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.Cubic;
+    public bool LimitedTransmit { get; init; } = true;
+    public bool WindowScaling { get; init; } = true;
+    public bool Timestamps { get; init; } = true;
+    public bool Sack { get; init; } = true;
+
+    /// <summary>RFC 7323 2.3: the largest window a shift of 14 can announce.</summary>
+    public const int MaxReceiveWindow = 65535 << 14;
+
+    /// <summary>The window scale we announce: the smallest shift that fits the receive window in 16 bits (at most 14).</summary>
+    public int ReceiveWindowShift
+    {
+        get
+        {
+            int shift = 0;
+            while ((ReceiveWindow >> shift) > 65535 && shift < 14)
+                shift++;
+            return shift;
+        }
+    }
 
     /// <summary>The built-in defaults (reference.conf).</summary>
     public static Config DefaultConfig { get; } = ConfigurationFactory.FromResource<TcpSettings>("TcpActors.Engine.Configuration.reference.conf");
@@ -49,7 +70,7 @@ public sealed record TcpSettings
         {
             Dispatcher = c.GetString("dispatcher"),
             DefaultMss = Int(c, "default-mss", 88, 65495),
-            ReceiveWindow = Int(c, "receive-window", 1, 65535),
+            ReceiveWindow = Int(c, "receive-window", 1, MaxReceiveWindow),
             SendBuffer = Int(c, "send-buffer", 1, int.MaxValue),
             ReassemblyLimit = Int(c, "reassembly-limit", 0, int.MaxValue),
             InitialRto = Duration(c, "initial-rto"),
@@ -70,11 +91,18 @@ public sealed record TcpSettings
             EphemeralMin = (ushort)Int(c, "ephemeral-ports.min", 1024, 65535),
             EphemeralMax = (ushort)Int(c, "ephemeral-ports.max", 1024, 65535),
             FinTimeout = Duration(c, "fin-timeout"),
+            CongestionControl = Algorithm(c, "congestion-control"),
+            LimitedTransmit = Bool(c, "limited-transmit"),
+            WindowScaling = Bool(c, "window-scaling"),
+            Timestamps = Bool(c, "timestamps"),
+            Sack = Bool(c, "sack"),
         };
         if (s.MinRto > s.MaxRto)
             throw Invalid("min-rto", $"{s.MinRto} is above max-rto ({s.MaxRto})");
         if (s.InitialRto < s.MinRto || s.InitialRto > s.MaxRto)
             throw Invalid("initial-rto", $"{s.InitialRto} is outside [min-rto, max-rto]");
+        if (s.ReceiveWindow > 65535 && !s.WindowScaling)
+            throw Invalid("receive-window", $"{s.ReceiveWindow} needs window-scaling = on (without it at most 65535)");
         if (s.EphemeralMin > s.EphemeralMax)
             throw Invalid("ephemeral-ports.min", $"{s.EphemeralMin} is above ephemeral-ports.max ({s.EphemeralMax})");
         return s;
@@ -90,6 +118,12 @@ public sealed record TcpSettings
         if (v < min || v > max)
             throw Invalid(key, $"{v} is outside {min}..{max}");
         return v;
+    }
+
+    private static CongestionAlgorithm Algorithm(Config c, string key)
+    {
+        string? text = c.GetString(key);
+        return Congestion.CongestionControl.Parse(text) ?? throw Invalid(key, $"'{text}' is not one of cubic, newreno");
     }
 
     private static bool Bool(Config c, string key)

@@ -46,6 +46,10 @@ internal sealed partial class ConnectionActor
             return;
         }
 
+        // RFC 7323 5.3 R1: PAWS drops an old duplicate (with an ACK) before the sequence number check.
+        if (PawsRejects(seg))
+            return;
+
         // first: check the sequence number
         int segLen = seg.SegmentLength;
         bool acceptable = _rcv.IsAcceptable(seg.Sequence, segLen);
@@ -59,10 +63,13 @@ internal sealed partial class ConnectionActor
         if (!acceptable)
         {
             Counters.Add(TcpCounter.SegmentsDiscarded);
+            if (!seg.Rst && data.Length > 0 && seg.Sequence + segLen <= _rcv.Nxt)
+                NoteDuplicate(seg.Sequence, seg.Sequence + data.Length);   // RFC 2883: report the duplicate
             if (!seg.Rst)
                 SendAck();
             return;
         }
+        UpdateTsRecent(seg);   // RFC 7323 5.3 R3
         RestartKeepalive();
 
         // Trim to the window: octets before RCV.NXT are old, octets beyond RCV.NXT+RCV.WND are not yet allowed.
@@ -70,6 +77,8 @@ internal sealed partial class ConnectionActor
         int skip = Math.Max(0, _rcv.Nxt - start);
         if (skip > 0)
         {
+            if (data.Length > 0)
+                NoteDuplicate(start, start + Math.Min(skip, data.Length));
             data = skip >= data.Length ? default : data[skip..];
             start = _rcv.Nxt;
         }
@@ -210,21 +219,17 @@ internal sealed partial class ConnectionActor
             SendAck();
             return false;
         }
+        uint window = ScaledWindow(seg);
+        // RFC 5681 section 2: a duplicate ACK.
+        bool duplicate = ack == _snd.Una && dataLength == 0 && !seg.Fin && window == _snd.Wnd && _snd.InFlight > 0;
         if (_snd.AcksNewData(ack))
-        {
-            NewDataAcknowledged(ack);
-        }
-        else if (ack == _snd.Una && dataLength == 0 && !seg.Fin && seg.Window == _snd.Wnd && _snd.InFlight > 0)
-        {
-            // RFC 5681 section 2: a duplicate ACK. The third triggers fast retransmit (section 3.2).
-            if (++_dupAcks == 3 && _recover is null)
-            {
-                _recover = _snd.Nxt;
-                Counters.Add(TcpCounter.FastRetransmits);
-                RetransmitFirst();
-            }
-        }
-        if (_snd.UpdateWindow(seg.Sequence, ack, seg.Window) && _snd.Wnd > 0)
+            NewDataAcknowledged(seg, ack);
+        // RFC 6675 section 2: with SACK, an ACK that SACKs new data counts as a duplicate too.
+        if (_sackOk && seg.Options.SackCount > 0 && Scoreboard.Update(_snd.Una, _snd.Nxt, seg.Options.SackBlocks))
+            duplicate = true;
+        DetectLostRetransmissions();
+        OnDuplicateAck(duplicate);
+        if (_snd.UpdateWindow(seg.Sequence, ack, window) && _snd.Wnd > 0)
             Timers.Cancel(TimerKeys.Persist);
 
         bool finAcked = _finSent && _snd.Una == _snd.Nxt;
@@ -262,7 +267,7 @@ internal sealed partial class ConnectionActor
     }
 
     /// <summary>SND.UNA &lt; SEG.ACK =&lt; SND.NXT: drop what is acknowledged from the retransmission queue.</summary>
-    private void NewDataAcknowledged(SeqNum ack)
+    private void NewDataAcknowledged(in TcpSegment seg, SeqNum ack)
     {
         int acked = ack - _snd.Una;
         bool finAcked = _finSent && ack == _snd.Nxt;
@@ -272,7 +277,12 @@ internal sealed partial class ConnectionActor
             _sendBuffer.Acknowledge(dataAcked);
             FillFromPendingWrite();
         }
-        if (_retransmittedHigh is { } high)
+        if (_tsOk)
+        {
+            SampleRttFromTimestamp(seg);   // RFC 7323 4.1: valid for retransmitted segments too
+            _retransmittedHigh = null;
+        }
+        else if (_retransmittedHigh is { } high)
         {
             // Karn's algorithm as Linux applies it: an ACK that acknowledges retransmitted octets gives no sample,
             // even for a timed segment beyond them (its ACK waited for the retransmission).
@@ -285,17 +295,14 @@ internal sealed partial class ConnectionActor
             _rtt.ClearBackoff();   // this ACK covers only octets sent once
         }
         _snd.Una = ack;
-        _rtt.OnAck(ack, Now);
+        if (!_tsOk)
+            _rtt.OnAck(ack, Now);
+        _scoreboard?.Acknowledge(ack);
         _retries = 0;
         _dupAcks = 0;
+        _limitedTransmitBytes = 0;
         _keepaliveProbes = 0;
-        if (_recover is { } recover)
-        {
-            if (ack < recover)
-                RetransmitFirst();   // RFC 6582 3.2 step 5: a partial ACK retransmits the next hole
-            else
-                _recover = null;
-        }
+        OnCumulativeAck(ack, dataAcked);
         if (_snd.InFlight == 0)
             Timers.Cancel(TimerKeys.Retransmission);   // RFC 6298 5.2
         else
@@ -356,7 +363,7 @@ internal sealed partial class ConnectionActor
     private void EstablishFromSynReceived(in TcpSegment seg)
     {
         _snd.Una = seg.Acknowledgment;
-        _snd.SetWindow(seg.Sequence, seg.Acknowledgment, seg.Window);
+        _snd.SetWindow(seg.Sequence, seg.Acknowledgment, ScaledWindow(seg));
         _rtt.OnAck(seg.Acknowledgment, Now);
         _retries = 0;
         Timers.Cancel(TimerKeys.Retransmission);

@@ -17,10 +17,11 @@ internal sealed partial class ConnectionActor
     {
         Counters.Add(TcpCounter.PassiveOpens);
         _rcv.Initialize(syn.Sequence);
-        _sendMss = Math.Min(syn.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss);
+        SetSendMss(Math.Min(syn.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss));
+        NegotiateFromSyn(syn);
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
-        _snd.SetWindow(syn.Sequence, _snd.Iss, syn.Window);
+        _snd.SetWindow(syn.Sequence, _snd.Iss, syn.Window);   // a SYN's window is never scaled (RFC 7323 2.2)
         Enter(TcpState.SynReceived, SynReceived);
         _rtt.StartTiming(_snd.Nxt, Now);
         StartRetransmissionTimer();

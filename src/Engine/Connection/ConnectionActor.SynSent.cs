@@ -14,6 +14,7 @@ internal sealed partial class ConnectionActor
         Counters.Add(TcpCounter.ActiveOpens);
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
+        _tsOffset = _stack.Isn.TimestampOffset(_tuple);
         Enter(TcpState.SynSent, SynSent);
         _rtt.StartTiming(_snd.Nxt, Now);
         StartRetransmissionTimer();
@@ -85,9 +86,10 @@ internal sealed partial class ConnectionActor
             return;
         }
         _rcv.Initialize(seg.Sequence);
-        _sendMss = Math.Min(seg.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss);
+        SetSendMss(Math.Min(seg.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss));
         if (ackAcceptable)
         {
+            NegotiateFromSynAck(seg);
             _snd.Una = seg.Acknowledgment;
             _snd.SetWindow(seg.Sequence, seg.Acknowledgment, seg.Window);
             _rtt.OnAck(seg.Acknowledgment, Now);
@@ -113,6 +115,7 @@ internal sealed partial class ConnectionActor
             return;
         }
         // Simultaneous open (Figure 7): enter SYN-RECEIVED and send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+        NegotiateFromSyn(seg);
         _snd.SetWindow(seg.Sequence, _snd.Iss, seg.Window);
         Enter(TcpState.SynReceived, SynReceived);
         _retries = 0;

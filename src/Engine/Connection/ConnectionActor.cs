@@ -1,6 +1,7 @@
 using System.Buffers;
 using Akka.Actor;
 using TcpActors.Engine.Api;
+using TcpActors.Engine.Congestion;
 using TcpActors.Engine.Io;
 using TcpActors.Engine.Wire;
 
@@ -35,6 +36,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private readonly SendBuffer _sendBuffer;
     private readonly Reassembler _reassembler;
     private RttEstimator _rtt;
+    private readonly CongestionAlgorithm _ccAlgorithm;
+    /// <summary>cwnd and ssthresh (RFC 5681); recreated when the handshake fixes the MSS.</summary>
+    private ICongestionControl _cc;
 
     private TcpState _state;
     /// <summary>The peer's MSS (RFC 9293 3.7.1: 536 when it sends none).</summary>
@@ -55,6 +59,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>End of the highest retransmitted octet not yet acknowledged: an ACK that covers retransmitted data gives no RTT sample.</summary>
     private SeqNum? _retransmittedHigh;
     private int _dupAcks;
+    /// <summary>Bytes sent by limited transmit since the last new ACK: not part of FlightSize for ssthresh (RFC 5681 3.2 step 2).</summary>
+    private int _limitedTransmitBytes;
     private int _segmentsSinceAck;
     private int _keepaliveProbes;
     /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
@@ -88,7 +94,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _reassembler = new Reassembler(s.ReassemblyLimit);
         _rtt = new RttEstimator(s.InitialRto, s.MinRto, s.MaxRto);
         _sendMss = s.DefaultMss;
-        _rcv.Wnd = (uint)s.ReceiveWindow;
+        _ccAlgorithm = p.Options.CongestionControl ?? s.CongestionControl;
+        _cc = CongestionControl.Create(_ccAlgorithm, _sendMss);
+        _rcv.Wnd = (uint)Math.Min(65535, s.ReceiveWindow);   // until window scaling is negotiated
         _keepalive = p.Options.Keepalive ?? s.KeepaliveEnabled;
         _keepaliveIdle = p.Options.KeepaliveIdle ?? s.KeepaliveIdle;
         _keepaliveInterval = p.Options.KeepaliveInterval ?? s.KeepaliveInterval;
@@ -96,6 +104,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     }
 
     private TimeSpan Now => _stack.Clock.Now;
+
+    /// <summary>The handshake fixed the peer's MSS: the congestion window starts from RFC 6928's IW for it.</summary>
+    private void SetSendMss(int mss)
+    {
+        _sendMss = mss;
+        _cc = CongestionControl.Create(_ccAlgorithm, Smss);
+    }
     private TcpCounters Counters => _stack.Counters;
     private bool IsPassive => _params.Listener is not null;
 
@@ -179,11 +194,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // ---------------------------------------------------------------- output
 
-    /// <summary>The window we announce: RCV.WND less what waits for the application to register.</summary>
-    private ushort AdvertisedWindow => (ushort)Math.Min(65535, _rcv.Wnd);
-
-    private void Emit(TcpFlags flags, SeqNum seq, SeqNum ack, int dataOffset = 0, int dataLength = 0, ushort? mss = null)
+    /// <summary>
+    /// Sends one segment. The window field is RCV.WND (less what waits for the application to register), shifted
+    /// right by our window scale except on a SYN. <paramref name="options"/> default to the connection's
+    /// (timestamps, SACK blocks); a SYN passes its own.
+    /// </summary>
+    private void Emit(TcpFlags flags, SeqNum seq, SeqNum ack, int dataOffset = 0, int dataLength = 0, TcpOptions? options = null)
     {
+        bool syn = (flags & TcpFlags.Syn) != 0;
         var tcp = new TcpSegment
         {
             SourcePort = _tuple.LocalPort,
@@ -191,9 +209,18 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             Sequence = seq,
             Acknowledgment = (flags & TcpFlags.Ack) != 0 ? ack : default,
             Flags = flags,
-            Window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : AdvertisedWindow,
+            Window = (flags & TcpFlags.Rst) != 0 ? (ushort)0 : WindowField(syn),
         };
-        tcp.Options.Mss = mss;
+        tcp.Options = options ?? SegmentOptions(flags);
+        if ((flags & TcpFlags.Ack) != 0)
+        {
+            _lastAckSent = ack;
+            if (_dsack is not null && tcp.Options.SackCount > 0)
+            {
+                _dsack = null;
+                Counters.Add(TcpCounter.DsacksSent);
+            }
+        }
         int headers = Ipv4Packet.MinHeaderLength + tcp.WrittenHeaderLength;
         byte[] buffer = PacketBuffers.Rent(Counters, headers + dataLength);
         if (dataLength > 0)
@@ -229,55 +256,90 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void SendSyn() => Emit(TcpFlags.Syn, _snd.Iss, default, mss: (ushort)_stack.Mss);
+    private void SendSyn() => Emit(TcpFlags.Syn, _snd.Iss, default, options: SynOptions());
 
-    private void SendSynAck() => Emit(TcpFlags.Syn | TcpFlags.Ack, _snd.Iss, _rcv.Nxt, mss: (ushort)_stack.Mss);
+    private void SendSynAck() => Emit(TcpFlags.Syn | TcpFlags.Ack, _snd.Iss, _rcv.Nxt, options: SynAckOptions());
 
-    /// <summary>Sends queued data (and the FIN when it is due) as far as the peer's window allows.</summary>
+    /// <summary>Sends queued data (and the FIN when it is due) as far as the peer's window and cwnd allow.</summary>
     private void TrySend()
     {
-        while (!_finSent)
+        if (PipeRecovery)
         {
-            int sentOffset = _snd.InFlight;
-            int unsent = _sendBuffer.Count - sentOffset;
-            if (unsent > 0)
+            SendInRecovery();
+            return;
+        }
+        while (!_finSent && SendNewSegment(CongestionRoom))
+        {
+        }
+    }
+
+    /// <summary>
+    /// Sends one new segment from SND.NXT (data, with the FIN if it is the last and CLOSE was asked; or the FIN
+    /// alone) if the peer's window and <paramref name="cwndRoom"/> allow. False when nothing was sent.
+    /// </summary>
+    private bool SendNewSegment(int cwndRoom)
+    {
+        int sentOffset = _snd.InFlight;
+        int unsent = _sendBuffer.Count - sentOffset;
+        if (unsent > 0)
+        {
+            var options = SegmentOptions(TcpFlags.Ack);
+            int len = Math.Min(Math.Min(unsent, PayloadRoom(options)), _snd.Usable);
+            if (len <= 0)
             {
-                int len = Math.Min(Math.Min(unsent, _sendMss), _snd.Usable);
-                if (len <= 0)
-                {
-                    if (_snd.Wnd == 0 && _snd.InFlight == 0)
-                        StartPersistTimer();
-                    return;
-                }
-                bool last = len == unsent;
-                bool fin = last && _finQueued && _pendingWrite is null;
-                var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
-                Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len);
-                _lastSentStart = _snd.Nxt;
-                _bytesSent += len;
-                _snd.Nxt += len + (fin ? 1 : 0);
-                _finSent = fin;
-                OnSegmentSent();
+                if (_snd.Wnd == 0 && _snd.InFlight == 0)
+                    StartPersistTimer();
+                return false;
             }
-            else if (_finQueued && _pendingWrite is null)
-            {
-                Emit(TcpFlags.Fin | TcpFlags.Ack, _snd.Nxt, _rcv.Nxt);
-                _lastSentStart = _snd.Nxt;
-                _snd.Nxt += 1;
-                _finSent = true;
-                OnSegmentSent();
-            }
-            else
-            {
-                return;
-            }
+            // RFC 5681: no more than cwnd in flight. Whole segments only while something is in flight (its ACK
+            // will open cwnd again), so that cwnd does not cut the stream into small segments.
+            if (cwndRoom < len && _snd.InFlight > 0)
+                return false;
+            if (!_cc.InRecovery && !_rtoRecovery && (long)_snd.InFlight + len > _cc.Cwnd)
+                _limitedTransmitBytes += len;   // beyond cwnd: sent by limited transmit
+            bool last = len == unsent;
+            bool fin = last && _finQueued && _pendingWrite is null;
+            var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options);
+            _lastSentStart = _snd.Nxt;
+            _bytesSent += len;
+            _snd.Nxt += len + (fin ? 1 : 0);
+            _finSent = fin;
+            OnSegmentSent();
+            return true;
+        }
+        if (_finQueued && _pendingWrite is null)
+        {
+            Emit(TcpFlags.Fin | TcpFlags.Ack, _snd.Nxt, _rcv.Nxt);
+            _lastSentStart = _snd.Nxt;
+            _snd.Nxt += 1;
+            _finSent = true;
+            OnSegmentSent();
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// What cwnd lets out beyond SND.NXT: cwnd - FlightSize (RFC 5681 3.1), plus up to two segments for the first
+    /// two duplicate ACKs outside recovery (limited transmit, RFC 3042 section 2).
+    /// </summary>
+    private int CongestionRoom
+    {
+        get
+        {
+            long cwnd = _cc.Cwnd;
+            if (_stack.Settings.LimitedTransmit && _recover is null && _dupAcks is > 0 and < 3)
+                cwnd += (long)Math.Min(_dupAcks, 2) * Smss;
+            return (int)Math.Clamp(cwnd - _snd.InFlight, 0, int.MaxValue);
         }
     }
 
     private void OnSegmentSent()
     {
         _windowProbeOut = false;   // the segment carried the probe's octet again (it starts at the old SND.NXT)
-        _rtt.StartTiming(_lastSentStart, _snd.Nxt, Now);
+        if (!_tsOk)
+            _rtt.StartTiming(_lastSentStart, _snd.Nxt, Now);   // with timestamps every ACK gives a sample
         if (!Timers.IsTimerActive(TimerKeys.Retransmission))
             StartRetransmissionTimer();
         Timers.Cancel(TimerKeys.Persist);
@@ -285,25 +347,6 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private void StartRetransmissionTimer() =>
         Timers.StartSingleTimer(TimerKeys.Retransmission, RetransmissionTimeout.Instance, _rtt.Rto);
-
-    /// <summary>Retransmits the segment at SND.UNA: data (up to one MSS), or the FIN when only it is unacknowledged.</summary>
-    private void RetransmitFirst()
-    {
-        int dataInFlight = _snd.InFlight - (_finSent ? 1 : 0);
-        int len = Math.Min(_sendMss, dataInFlight);
-        bool fin = _finSent && len == dataInFlight;
-        if (len == 0 && !fin)
-            return;
-        // PSH as when it was first sent (TrySend): on the segment that carries the last byte queued (RFC 9293 3.9.1).
-        bool push = len > 0 && len == _sendBuffer.Count;
-        var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
-        Emit(flags, _snd.Una, _rcv.Nxt, 0, len);
-        SeqNum end = _snd.Una + len + (fin ? 1 : 0);
-        _rtt.OnRetransmit(_snd.Una, end);
-        _retransmittedHigh = _retransmittedHigh is { } h ? SeqNum.Max(h, end) : end;
-        _totalRetransmits++;
-        Counters.Add(TcpCounter.RetransSegs);
-    }
 
     // ---------------------------------------------------------------- timers
 
@@ -359,12 +402,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             AbortWithError($"retransmission timeout: {_retries} retransmissions unacknowledged", sendReset: false);
             return;
         }
-        _retries++;
         _rtt.Backoff();                 // RFC 6298 5.5
         StartRetransmissionTimer();     // 5.6
-        _recover = _snd.Nxt;            // RFC 6582: partial ACKs until SND.NXT retransmit the next hole
-        _dupAcks = 0;
-        RetransmitFirst();              // 5.4
+        EnterTimeoutRecovery();         // 5.4, and RFC 5681 3.1: LW = 1 SMSS
+        _retries++;
     }
 
     private void OnDelayedAckTimeout()
@@ -508,7 +549,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         (_heldForHandler ??= []).Add(msg);
         _heldBytes += data.Length;
-        _rcv.Wnd = (uint)Math.Max(0, _stack.Settings.ReceiveWindow - _heldBytes);
+        _rcv.Wnd = (uint)Math.Max(0, ReceiveWindowLimit - _heldBytes);
     }
 
     private void OnRegister(Register r)
@@ -525,7 +566,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 _handler.Tell(m, Self);
             bool wasClosed = _rcv.Wnd == 0;
             _heldBytes = 0;
-            _rcv.Wnd = (uint)_stack.Settings.ReceiveWindow;
+            _rcv.Wnd = (uint)ReceiveWindowLimit;
             if (wasClosed && IsSynchronized(_state))
                 SendAck(); // window update
         }
@@ -592,7 +633,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Sender.Tell(new CommandFailed(cmd, new TcpException($"connection closing: {cmd.GetType().Name} is not possible in {_state}")));
 
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
-        _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived);
+        _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
+        _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
     private bool HandleCommon(object message)

@@ -40,6 +40,21 @@ public sealed class IsnGenerator
         return new SeqNum(unchecked(m + F(tuple)));
     }
 
+    /// <summary>
+    /// The per-connection offset added to TSval (RFC 7323 section 7.1, like Linux's tsoffset): keyed like the ISN
+    /// but over a different message, so that timestamps reveal neither uptime nor F.
+    /// </summary>
+    public uint TimestampOffset(in FourTuple tuple)
+    {
+        Span<byte> msg = stackalloc byte[13];
+        BinaryPrimitives.WriteUInt32BigEndian(msg, tuple.LocalAddress.Value);
+        BinaryPrimitives.WriteUInt16BigEndian(msg[4..], tuple.LocalPort);
+        BinaryPrimitives.WriteUInt32BigEndian(msg[6..], tuple.RemoteAddress.Value);
+        BinaryPrimitives.WriteUInt16BigEndian(msg[10..], tuple.RemotePort);
+        msg[12] = (byte)'T';
+        return (uint)_f.Hash(msg);
+    }
+
     /// <summary>The keyed part F of RFC 6528 section 3.</summary>
     internal uint F(in FourTuple tuple)
     {

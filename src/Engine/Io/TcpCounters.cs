@@ -75,6 +75,14 @@ public enum TcpCounter
     SynDataDiscarded,
     ReassemblyDrops,
     ConnectionFailures,
+    /// <summary>Old duplicates dropped by PAWS (RFC 7323 section 5), Linux PAWSEstabRejected.</summary>
+    PawsDrops,
+    /// <summary>Retransmissions sent in SACK-based loss recovery (RFC 6675), Linux TCPSackRecovery-like.</summary>
+    SackRetransmits,
+    /// <summary>Retransmissions found lost by SACK evidence and sent again without waiting for the timer.</summary>
+    LostRetransmits,
+    /// <summary>Duplicate segments reported with a D-SACK block (RFC 2883).</summary>
+    DsacksSent,
     /// <summary>Gauge: connection actors alive (every TCB, TIME-WAIT included).</summary>
     ConnectionActors,
     /// <summary>Gauge: packet buffers rented and not yet returned.</summary>

@@ -93,7 +93,9 @@ public class TcpSettingsTests
     [InlineData("tcp-actors { min-rto = 2s, max-rto = 1s }", "tcp-actors.min-rto")]
     [InlineData("tcp-actors.initial-rto = 100ms", "tcp-actors.initial-rto")]
     [InlineData("tcp-actors.initial-rto = 200s", "tcp-actors.initial-rto")]
-    [InlineData("tcp-actors.receive-window = 65536", "tcp-actors.receive-window")]
+    [InlineData("tcp-actors { receive-window = 65536, window-scaling = off }", "tcp-actors.receive-window")]
+    [InlineData("tcp-actors.receive-window = 1073725441", "tcp-actors.receive-window")]   // above 65535 << 14
+    [InlineData("tcp-actors.sack = maybe", "tcp-actors.sack")]
     [InlineData("tcp-actors.ephemeral-ports { min = 60000, max = 50000 }", "tcp-actors.ephemeral-ports.min")]
     public void An_invalid_value_throws_a_ConfigurationException_naming_the_full_key(string hocon, string key)
     {

@@ -15,11 +15,13 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
     private static readonly Ipv4Address ClientAddress = Ipv4Address.Parse("198.18.0.1");
     private static readonly Ipv4Address ServerAddress = Ipv4Address.Parse("198.18.0.2");
 
-    private (TcpStack client, TcpStack server, MemoryWire wire) TwoStacks(ImpairmentSettings impairment)
+    private (TcpStack client, TcpStack server, MemoryWire wire) TwoStacks(ImpairmentSettings impairment, string? config)
     {
         var wire = new MemoryWire(Sys.Scheduler, 1500, impairment, impairment with { Seed = impairment.Seed + 1 });
-        var client = TcpStack.Start(Sys, wire.A, ClientAddress);
-        var server = TcpStack.Start(Sys, wire.B, ServerAddress);
+        var settings = config is null ? null
+            : Engine.Configuration.TcpSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(config).WithFallback(Sys.Settings.Config));
+        var client = TcpStack.Start(Sys, wire.A, ClientAddress, settings);
+        var server = TcpStack.Start(Sys, wire.B, ServerAddress, settings);
         return (client, server, wire);
     }
 
@@ -37,14 +39,15 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
     }
 
     [Theory]
-    [InlineData(1_000_000, 0.0, 0.0, 0.0)]
-    [InlineData(10_000_000, 0.10, 0.05, 0.05)]
-    public void Bulk_transfer_both_ways_arrives_byte_exact_and_both_ends_reach_CLOSED(int bytes, double loss, double dup, double reorder)
+    [InlineData(1_000_000, 0.0, 0.0, 0.0, null)]
+    [InlineData(10_000_000, 0.10, 0.05, 0.05, null)]
+    [InlineData(10_000_000, 0.10, 0.05, 0.05, "tcp-actors { congestion-control = newreno, sack = off, timestamps = off, window-scaling = off, receive-window = 65535 }")]
+    public void Bulk_transfer_both_ways_arrives_byte_exact_and_both_ends_reach_CLOSED(int bytes, double loss, double dup, double reorder, string? config)
     {
         var impairment = new ImpairmentSettings(Loss: loss, Duplication: dup, Reordering: reorder,
             ReorderDelay: TimeSpan.FromMilliseconds(10), ReorderJitter: TimeSpan.FromMilliseconds(5),
             Delay: TimeSpan.FromMilliseconds(1), Seed: 42);
-        var (client, server, wire) = TwoStacks(impairment);
+        var (client, server, wire) = TwoStacks(impairment, config);
         var serverLog = new TransferLog();
         var clientLog = new TransferLog();
         var serverPump = Sys.ActorOf(Pump.Props(serverLog, bytes, seed: 2));
@@ -55,10 +58,11 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
         client.Manager.Tell(new Connect(ServerAddress, 9), clientPump);
 
         var wall = Stopwatch.StartNew();
-        TimeSpan took;
+        TimeSpan took, dataDone = default;
         try
         {
-            took = RunUntil(() => serverLog.Terminated && clientLog.Terminated, TimeSpan.FromHours(24));
+            dataDone = RunUntil(() => serverLog.BytesReceived == bytes && clientLog.BytesReceived == bytes, TimeSpan.FromHours(24));
+            took = dataDone + RunUntil(() => serverLog.Terminated && clientLog.Terminated, TimeSpan.FromHours(24));
         }
         catch
         {
@@ -75,9 +79,12 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
             output.WriteLine("server counters: " + string.Join(", ", server.Counters.Snapshot().Select(kv => $"{kv.Key}={kv.Value}")));
             throw;
         }
-        output.WriteLine($"{bytes} bytes each way, loss {loss} dup {dup} reorder {reorder}: {took} virtual, {wall.Elapsed} wall");
+        output.WriteLine($"{bytes} bytes each way, loss {loss} dup {dup} reorder {reorder}, {config ?? "defaults"}: data in {dataDone}, closed in {took} virtual, {wall.Elapsed} wall");
         output.WriteLine($"wire A->B {wire.AToBCounters.Packets} packets, {wire.AToBCounters.Lost} lost, {wire.AToBCounters.Duplicated} duplicated, {wire.AToBCounters.Reordered} reordered");
         output.WriteLine($"client retransmits {client.Counters[TcpCounter.RetransSegs]}, server {server.Counters[TcpCounter.RetransSegs]}");
+        foreach (var (name, stack) in new[] { ("client", client), ("server", server) })
+            output.WriteLine($"{name}: timeouts {stack.Counters[TcpCounter.Timeouts]}, fast retransmits {stack.Counters[TcpCounter.FastRetransmits]}, " +
+                $"SACK retransmits {stack.Counters[TcpCounter.SackRetransmits]}, lost retransmits {stack.Counters[TcpCounter.LostRetransmits]}, D-SACKs sent {stack.Counters[TcpCounter.DsacksSent]}, PAWS drops {stack.Counters[TcpCounter.PawsDrops]}");
 
         output.WriteLine($"client events: {string.Join(", ", clientLog.Events)}; server events: {string.Join(", ", serverLog.Events)}");
         Assert.Null(clientLog.Error);

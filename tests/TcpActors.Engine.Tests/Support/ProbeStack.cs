@@ -46,7 +46,7 @@ public sealed class ProbeStack
 
     /// <summary>Injects a segment from the peer (198.18.0.1:peerPort) to the stack (198.18.0.2:stackPort).</summary>
     public void Inject(ushort peerPort, ushort stackPort, TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535,
-        byte[]? data = null, ushort? mss = null, ushort urgent = 0)
+        byte[]? data = null, ushort? mss = null, ushort urgent = 0, TcpOptions? options = null)
     {
         var tcp = new TcpSegment
         {
@@ -58,7 +58,10 @@ public sealed class ProbeStack
             Window = window,
             UrgentPointer = urgent,
         };
-        tcp.Options.Mss = mss;
+        if (options is { } o)
+            tcp.Options = o;
+        if (mss is not null)
+            tcp.Options.Mss = mss;
         var buf = new byte[60 + (data?.Length ?? 0) + 40];
         int n = tcp.WritePacket(buf, PeerAddress, StackAddress, data ?? []);
         Link.Inject(buf.AsSpan(0, n));

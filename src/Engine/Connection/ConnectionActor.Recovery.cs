@@ -1,0 +1,222 @@
+using TcpActors.Engine.Congestion;
+using TcpActors.Engine.Io;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Connection;
+
+/// <summary>
+/// Loss recovery. Duplicate ACKs (RFC 5681 section 2; with SACK, any ACK that SACKs new data, RFC 6675
+/// section 2) lead to fast retransmit. Without SACK, recovery is NewReno's (RFC 6582: window inflation, a
+/// partial ACK retransmits the next hole). With SACK it is RFC 6675's: the scoreboard says which octets are
+/// lost, pipe estimates what is in flight, and while cwnd - pipe >= SMSS NextSeg picks a lost hole, new
+/// data, or another hole below the highest SACKed octet. After a retransmission timeout every octet below the
+/// recovery point counts as lost and is resent as cwnd grows in slow start (go-back-N, skipping SACKed
+/// octets), until SND.UNA passes the recovery point.
+/// </summary>
+internal sealed partial class ConnectionActor
+{
+    /// <summary>HighRxt: one past the highest octet retransmitted in this recovery (RFC 6675 section 3).</summary>
+    private SeqNum _highRxt;
+    /// <summary>In recovery after a retransmission timeout, until SND.UNA reaches <see cref="_recover"/>.</summary>
+    private bool _rtoRecovery;
+    /// <summary>This recovery's retransmissions, to find those lost again (SACK only).</summary>
+    private RetransmitLog? _rxtLog;
+    /// <summary>Retransmissions found lost: sent again before anything else.</summary>
+    private readonly List<(SeqNum Start, SeqNum End)> _relost = [];
+
+    private void ResetRecoveryLog()
+    {
+        _rxtLog?.Clear();
+        _relost.Clear();
+    }
+
+    /// <summary>After the scoreboard took an ACK's SACK blocks: which retransmissions of this recovery are lost again.</summary>
+    private void DetectLostRetransmissions()
+    {
+        if (!_sackOk || !PipeRecovery || _rxtLog is not { Count: > 0 } log)
+            return;
+        int lost = log.DetectLost(_snd.Una, Scoreboard, _relost);
+        if (lost > 0)
+            Counters.Add(TcpCounter.LostRetransmits, lost);
+    }
+
+    /// <summary>Recovery by pipe and NextSeg: RFC 6675 fast recovery, or the go-back-N after a timeout.</summary>
+    private bool PipeRecovery => _rtoRecovery || (_sackOk && _cc.InRecovery);
+
+    /// <summary>Octets after a timeout are lost up to the recovery point.</summary>
+    private SeqNum? LostBelow => _rtoRecovery ? _recover : null;
+
+    /// <summary>
+    /// The fifth step's ACK processing for loss recovery, after SND.UNA and the scoreboard were updated.
+    /// <paramref name="duplicate"/>: the ACK is a duplicate by RFC 5681 or carries new SACK information.
+    /// </summary>
+    private void OnDuplicateAck(bool duplicate)
+    {
+        if (!duplicate)
+            return;
+        if (_cc.InRecovery)
+        {
+            if (!_sackOk)
+                _cc.OnDupAck();   // RFC 5681 3.2 step 4: window inflation (with SACK, pipe does this)
+            return;
+        }
+        if (_recover is not null)
+            return;   // RFC 6582 / RFC 6675 5.1: no new recovery before SND.UNA passes the recovery point
+        _dupAcks++;
+        bool lost = _dupAcks >= 3 || (_sackOk && _scoreboard is { } sb && sb.IsLost(_snd.Una, Smss));
+        if (lost)
+            EnterFastRecovery();
+    }
+
+    /// <summary>RFC 5681 3.2 steps 2-3, RFC 6675 section 5 step 4.</summary>
+    private void EnterFastRecovery()
+    {
+        _recover = _snd.Nxt;                                          // RecoveryPoint = HighData
+        Counters.Add(TcpCounter.FastRetransmits);
+        _cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);  // ssthresh, cwnd = ssthresh
+        if (!_sackOk)
+            for (int i = 0; i < 3; i++)
+                _cc.OnDupAck();                                       // cwnd = ssthresh + 3*SMSS
+        _highRxt = _snd.Una;
+        ResetRecoveryLog();
+        RetransmitAt(_snd.Una, Smss);                                 // the segment at HighACK + 1
+    }
+
+    /// <summary>SND.UNA advanced to <paramref name="ack"/> by <paramref name="dataAcked"/> octets of data.</summary>
+    private void OnCumulativeAck(SeqNum ack, int dataAcked)
+    {
+        _highRxt = SeqNum.Max(_highRxt, ack);
+        if (_recover is { } recover && ack < recover)
+        {
+            if (_cc.InRecovery)
+            {
+                if (!_sackOk)
+                {
+                    // RFC 6582 3.2 step 5: retransmit the next hole, deflate cwnd by what was acknowledged.
+                    _cc.OnPartialAck(dataAcked);
+                    RetransmitAt(_snd.Una, Smss);
+                }
+            }
+            else
+            {
+                _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);   // after a timeout: slow start goes on
+            }
+            return;
+        }
+        if (_recover is not null)
+        {
+            _recover = null;
+            _rtoRecovery = false;
+            ResetRecoveryLog();
+            if (_cc.InRecovery)
+            {
+                _cc.ExitRecovery(_snd.InFlight, Now);   // RFC 6582 3.2 step 6
+                return;
+            }
+        }
+        _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
+    }
+
+    /// <summary>RFC 6298 5.4 and RFC 5681 3.1 on a timeout: the loss window, then go-back-N from SND.UNA.</summary>
+    private void EnterTimeoutRecovery()
+    {
+        _cc.OnRetransmissionTimeout(_snd.InFlight, alreadyRetransmitted: _retries > 0, Now);
+        _recover = _snd.Nxt;
+        _rtoRecovery = true;
+        _dupAcks = 0;
+        // RFC 2018 section 8 has the sender ignore SACK information after a timeout, lest the receiver reneged.
+        // RFC 6675 5.1 notes it may be kept with a test for reneging: it is kept after the first timeout (the
+        // go-back-N skips SACKed octets) and dropped when the same segment times out again.
+        if (_retries > 0)
+            _scoreboard?.Clear();
+        _highRxt = _snd.Una;
+        ResetRecoveryLog();
+        RetransmitAt(_snd.Una, Smss);
+    }
+
+    /// <summary>RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg names.</summary>
+    private void SendInRecovery()
+    {
+        var sb = Scoreboard;
+        int smss = Smss;
+        while (true)
+        {
+            SeqNum una = _snd.Una, nxt = _snd.Nxt;
+            long pipe = sb.Pipe(una, nxt, _highRxt, smss, LostBelow);
+            if (_cc.Cwnd - pipe < smss)
+                return;
+            // A retransmission found lost is sent again first.
+            if (ResendLost(una, nxt, smss))
+                continue;
+            SeqNum from = SeqNum.Max(_highRxt, una);
+            // Rule 1: the first lost octet above HighRxt.
+            SeqNum lossEnd = sb.LossEnd(una, nxt, smss, LostBelow);
+            if (sb.NextHole(from, lossEnd, nxt, smss, out var start, out int len))
+            {
+                RetransmitAt(start, len);
+                continue;
+            }
+            // Rule 2: new data, if the peer's window allows.
+            if (!_finSent && SendNewSegment((int)Math.Min(int.MaxValue, _cc.Cwnd - pipe)))
+                continue;
+            // Rule 3: an unSACKed octet below the highest SACKed one.
+            if (sb.HighSacked is { } high && sb.NextHole(from, high, nxt, smss, out start, out len))
+            {
+                RetransmitAt(start, len);
+                continue;
+            }
+            return;
+        }
+    }
+
+    private bool ResendLost(SeqNum una, SeqNum nxt, int smss)
+    {
+        while (_relost.Count > 0)
+        {
+            var (start, end) = _relost[0];
+            if (Scoreboard.NextHole(SeqNum.Max(start, una), end, nxt, smss, out var s, out int len) && RetransmitAt(s, len))
+            {
+                SeqNum sent = s + len;
+                if (sent < end)
+                    _relost[0] = (sent, end);
+                else
+                    _relost.RemoveAt(0);
+                return true;
+            }
+            _relost.RemoveAt(0);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Retransmits up to <paramref name="maxLength"/> sequence numbers from <paramref name="start"/> (data, and the
+    /// FIN when the data reaches it). Moves HighRxt. Returns false when there is nothing there.
+    /// </summary>
+    private bool RetransmitAt(SeqNum start, int maxLength)
+    {
+        int offset = start - _snd.Una;
+        int dataInFlight = _snd.InFlight - (_finSent ? 1 : 0);
+        if (offset < 0 || offset > dataInFlight)
+            return false;
+        var options = SegmentOptions(TcpFlags.Ack);
+        int len = Math.Min(Math.Min(maxLength, PayloadRoom(options)), dataInFlight - offset);
+        bool fin = _finSent && offset + len == dataInFlight;
+        if (len == 0 && !fin)
+            return false;
+        // PSH as when it was first sent (TrySend): on the segment that carries the last byte queued (RFC 9293 3.9.1).
+        bool push = len > 0 && offset + len == _sendBuffer.Count;
+        var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+        Emit(flags, start, _rcv.Nxt, offset, len, options);
+        SeqNum end = start + len + (fin ? 1 : 0);
+        _rtt.OnRetransmit(start, end);
+        _retransmittedHigh = _retransmittedHigh is { } h ? SeqNum.Max(h, end) : end;
+        _highRxt = SeqNum.Max(_highRxt, end);
+        if (_sackOk && PipeRecovery)
+            (_rxtLog ??= new RetransmitLog()).Add(start, end, _snd.Nxt);
+        _totalRetransmits++;
+        Counters.Add(TcpCounter.RetransSegs);
+        if (_sackOk && (_cc.InRecovery || _rtoRecovery))
+            Counters.Add(TcpCounter.SackRetransmits);
+        return true;
+    }
+}
