@@ -74,6 +74,21 @@ public sealed partial class NamespaceFixture : IDisposable
         return socket;
     }
 
+    /// <summary>Several sockets created inside the namespace on one thread (see <see cref="CreateSocket"/>).</summary>
+    public Socket[] CreateSockets(int count, SocketType type, ProtocolType protocol)
+    {
+        var sockets = Namespace.Run(() =>
+        {
+            var made = new Socket[count];
+            for (int i = 0; i < count; i++)
+                made[i] = new Socket(AddressFamily.InterNetwork, type, protocol);
+            return made;
+        });
+        foreach (var s in sockets)
+            _sockets.Add(s);
+        return sockets;
+    }
+
     /// <summary>Runs <c>ip netns exec NAME PROGRAM ARGS</c> with <paramref name="input"/> on its stdin, at most <paramref name="timeout"/>.</summary>
     public CommandResult ExecWithInput(string program, IReadOnlyList<string> args, string input, TimeSpan timeout)
     {
