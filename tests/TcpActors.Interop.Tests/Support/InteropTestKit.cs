@@ -62,6 +62,12 @@ public abstract class InteropTestKit : Akka.TestKit.Xunit2.TestKit
         binder.ExpectMsg<Bound>(Wait);
     }
 
+    /// <summary>For helpers outside the test class.</summary>
+    public void Bind(TcpStack stack, IActorRef handler, ushort port) => BindAndWait(stack, handler, port);
+
+    /// <summary>For helpers outside the test class.</summary>
+    public Socket ConnectClient(ushort port) => ConnectKernelClient(port);
+
     /// <summary>A kernel TCP socket in the namespace, connected to the stack's <paramref name="port"/> within <see cref="Wait"/>.</summary>
     protected Socket ConnectKernelClient(ushort port)
     {
