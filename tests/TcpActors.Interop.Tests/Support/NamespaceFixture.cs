@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using TcpActors.Engine.Link;
@@ -18,12 +20,16 @@ public sealed partial class NamespaceFixture : IDisposable
     public static readonly Ipv4Address StackAddress = Ipv4Address.Parse("198.18.0.2");
 
     private static int _counter;
+    private static int _staleSwept;
+    private readonly ConcurrentBag<Socket> _sockets = new();
     private System.Diagnostics.Process? _tcpdump;
     private TunDevice? _device;
     private TunLink? _link;
 
     public NamespaceFixture(bool openDevice = true)
     {
+        if (Interlocked.Exchange(ref _staleSwept, 1) == 0)
+            DeleteStaleNamespaces();
         Name = $"tcpa-test-{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}";
         Namespace = NetworkNamespace.Create(Name);
         try
@@ -57,9 +63,57 @@ public sealed partial class NamespaceFixture : IDisposable
         return _link;
     }
 
-    /// <summary>A socket created inside the namespace (usable from any thread).</summary>
-    public Socket CreateSocket(SocketType type, ProtocolType protocol) =>
-        Namespace.Run(() => new Socket(AddressFamily.InterNetwork, type, protocol));
+    /// <summary>
+    /// A socket created inside the namespace (usable from any thread). The fixture closes it on Dispose if the test
+    /// did not (an open socket would keep the deleted namespace alive).
+    /// </summary>
+    public Socket CreateSocket(SocketType type, ProtocolType protocol)
+    {
+        var socket = Namespace.Run(() => new Socket(AddressFamily.InterNetwork, type, protocol));
+        _sockets.Add(socket);
+        return socket;
+    }
+
+    /// <summary>Several sockets created inside the namespace on one thread (see <see cref="CreateSocket"/>).</summary>
+    public Socket[] CreateSockets(int count, SocketType type, ProtocolType protocol)
+    {
+        var sockets = Namespace.Run(() =>
+        {
+            var made = new Socket[count];
+            for (int i = 0; i < count; i++)
+                made[i] = new Socket(AddressFamily.InterNetwork, type, protocol);
+            return made;
+        });
+        foreach (var s in sockets)
+            _sockets.Add(s);
+        return sockets;
+    }
+
+    /// <summary>Runs <c>ip netns exec NAME PROGRAM ARGS</c> with <paramref name="input"/> on its stdin, at most <paramref name="timeout"/>.</summary>
+    public CommandResult ExecWithInput(string program, IReadOnlyList<string> args, string input, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo("ip")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])["netns", "exec", Name, program, .. args])
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {program}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write(input);
+        p.StandardInput.Close();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish within {timeout.TotalSeconds:0} s");
+        }
+        p.WaitForExit();
+        return new CommandResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
 
     public static IPEndPoint StackEndPoint(int port) => new(StackAddress.ToIPAddress(), port);
 
@@ -85,22 +139,60 @@ public sealed partial class NamespaceFixture : IDisposable
         _ = _tcpdump.StandardError.ReadToEndAsync();
     }
 
+    /// <summary>
+    /// Namespaces named tcpa-test-PID-N whose test process is gone (killed by a session timeout, say) are deleted
+    /// once per run, so that no crashed run leaves one behind for long.
+    /// </summary>
+    private static void DeleteStaleNamespaces()
+    {
+        if (!Directory.Exists("/var/run/netns"))
+            return;
+        foreach (var path in Directory.GetFiles("/var/run/netns", "tcpa-test-*"))
+        {
+            string name = Path.GetFileName(path);
+            var parts = name.Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out int pid) || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}"))
+                continue;
+            try
+            {
+                NetworkNamespace.Create(name).Dispose();   // Create deletes the stale one of ours, Dispose the new one
+            }
+            catch (TunException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Closes the test's sockets, stops the capture, closes the device and deletes the namespace, whatever fails on the way.</summary>
     public void Dispose()
     {
-        if (_tcpdump is not null)
+        try
         {
-            // SIGTERM lets tcpdump write what it still holds (SIGKILL would lose it); `ip netns exec` execs it, same pid.
-            kill(_tcpdump.Id, 15);
-            if (!_tcpdump.WaitForExit(5000))
-                _tcpdump.Kill();
-            _tcpdump.Dispose();
+            foreach (var socket in _sockets)
+                socket.Dispose();
+            StopCapture();
+            // Close the TUN descriptor first: while it is open it keeps the namespace alive after `ip netns del`.
+            if (_link is not null)
+                _link.Dispose();
+            else
+                _device?.Dispose();
         }
-        // Close the TUN descriptor first: while it is open it keeps the namespace alive after `ip netns del`.
-        if (_link is not null)
-            _link.Dispose();
-        else
-            _device?.Dispose();
-        Namespace.Dispose();
+        finally
+        {
+            Namespace.Dispose();
+        }
+    }
+
+    private void StopCapture()
+    {
+        if (_tcpdump is null)
+            return;
+        // SIGTERM lets tcpdump write what it still holds (SIGKILL would lose it); `ip netns exec` execs it, same pid.
+        kill(_tcpdump.Id, 15);
+        if (!_tcpdump.WaitForExit(5000))
+            _tcpdump.Kill();
+        _tcpdump.Dispose();
+        _tcpdump = null;
     }
 
     [System.Runtime.InteropServices.LibraryImport("libc")]
