@@ -18,6 +18,7 @@ internal sealed partial class ConnectionActor
                 RefuseClosing((ITcpCommand)message);
                 return true;
             case Abort:
+                _heldForHandler = null;
                 Sender.Tell(Aborted.Instance);   // ABORT in TIME-WAIT: "ok", delete the TCB
                 EnterClosed();
                 return true;
