@@ -62,7 +62,7 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private AkkaIoConnection(TcpStack stack, AkkaIoSettings settings, Tcp.Connect connect, Api.Connect engineConnect, IActorRef commander)
+    public AkkaIoConnection(TcpStack stack, AkkaIoSettings settings, Tcp.Connect connect, Api.Connect engineConnect, IActorRef commander)
     {
         _settings = settings;
         _stackManager = stack.Manager;
@@ -72,7 +72,7 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
         _phase = Phase.Connecting;
     }
 
-    private AkkaIoConnection(TcpStack stack, AkkaIoSettings settings, IActorRef connection, Api.Connected connected, IActorRef bindHandler)
+    public AkkaIoConnection(TcpStack stack, AkkaIoSettings settings, IActorRef connection, Api.Connected connected, IActorRef bindHandler)
     {
         _settings = settings;
         _stackManager = stack.Manager;
