@@ -107,7 +107,10 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
     {
         // Stopped by a failure while the stack's connection is open: do not leave it behind.
         if (!_stopping && _connection is not null)
+        {
+            _connection.Tell(Api.Detach.Instance, ActorRefs.Nobody);   // so that nothing more is sent to this stopped actor
             _connection.Tell(Api.Abort.Instance, ActorRefs.Nobody);
+        }
     }
 
     private static Tcp.Connected ToAkka(Api.Connected c) =>
