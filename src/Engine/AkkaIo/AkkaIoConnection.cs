@@ -219,6 +219,8 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
                 _closeCommander = null;
                 _closeSent = false;
                 break;
+            case Api.PeerClosed when _closeCommand is not null:
+                break;   // like Akka.IO: while closing, the peer's FIN is reported by Closed or ConfirmedClosed only
             case Api.PeerClosed:
                 _handler?.Tell(Tcp.PeerClosed.Instance, Self);
                 if (!_keepOpen)
