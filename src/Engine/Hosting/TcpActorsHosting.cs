@@ -110,9 +110,10 @@ public sealed class TcpActorsOptions
     {
         if (t < TimeSpan.Zero)
             return "-" + Duration(-t);   // refused by TcpSettings with the key named
+        // Akka's HOCON has no microseconds unit: a fraction of a millisecond is written as a decimal.
         return t.Ticks % TimeSpan.TicksPerMillisecond == 0
             ? ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms"
-            : (t.Ticks / 10).ToString(CultureInfo.InvariantCulture) + "us";
+            : t.TotalMilliseconds.ToString("0.####", CultureInfo.InvariantCulture) + "ms";
     }
 }
 
