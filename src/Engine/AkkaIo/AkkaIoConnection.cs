@@ -34,6 +34,11 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
         public static readonly ConnectTimeout Instance = new();
     }
 
+    private sealed class RegisterTimeout
+    {
+        public static readonly RegisterTimeout Instance = new();
+    }
+
     private sealed record QueuedWrite(Tcp.Write Write, Tcp.WriteCommand Command, IActorRef Writer);
 
     private readonly AkkaIoSettings _settings;
@@ -99,8 +104,15 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
         else
         {
             Context.Watch(_connection!);
-            _commander!.Tell(ToAkka(_connected!), Self);
+            AnnounceConnected();
         }
+    }
+
+    private void AnnounceConnected()
+    {
+        _commander!.Tell(ToAkka(_connected!), Self);
+        if (_settings.RegisterTimeout is { } t)
+            Timers.StartSingleTimer(RegisterTimeout.Instance, RegisterTimeout.Instance, t);
     }
 
     protected override void PostStop()
@@ -149,7 +161,7 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
                 }
                 _connected = c;
                 _phase = Phase.Open;
-                _commander!.Tell(ToAkka(c), Self);
+                AnnounceConnected();
                 break;
             case Api.CommandFailed { Command: Api.Connect } f:
                 if (!_abandoned)
@@ -178,6 +190,11 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
             // from the user
             case Tcp.Register r:
                 OnRegister(r);
+                break;
+            case RegisterTimeout:
+                // Like Akka.IO (akka.io.tcp.register-timeout): nobody registered in time, the connection is dropped.
+                if (!_registered)
+                    FinishWith(Api.Abort.Instance);
                 break;
             case Tcp.WriteCommand w:
                 OnWrite(w);
@@ -268,6 +285,7 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
             _connection!.Tell(new Api.Register(Self, r.KeepOpenOnPeerClosed), Self);
         _registered = true;
         _keepOpen = r.KeepOpenOnPeerClosed;
+        Timers.Cancel(RegisterTimeout.Instance);
     }
 
     /// <summary>Closed, ConfirmedClosed, Aborted, ErrorClosed: to the handler and to whoever asked, if someone else.</summary>
@@ -427,7 +445,9 @@ internal sealed class AkkaIoConnection : UntypedActor, IWithTimers
             case Terminated:
             case Api.ITcpEvent:
             case EngineWriteAck:
-                break;   // what the stack's connection sent before it saw Detach
+            case RegisterTimeout:
+            case ConnectTimeout:
+                break;   // what the stack's connection sent before it saw Detach, and timers already due
             default:
                 Unhandled(message);
                 break;

@@ -14,6 +14,12 @@ public sealed record AkkaIoSettings
     /// <summary>Bytes the queued writes of one connection may hold; one more is refused.</summary>
     public long WriteQueueMaxBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Akka.IO's own <c>akka.io.tcp.register-timeout</c> (5 s by default; null when infinite): a connection whose
+    /// handler does not send Register in time is aborted, as Akka.IO's is.
+    /// </summary>
+    public TimeSpan? RegisterTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public static AkkaIoSettings Create(Config config)
     {
         var c = config.WithFallback(TcpSettings.DefaultConfig).GetConfig(Section);
@@ -23,6 +29,12 @@ public sealed record AkkaIoSettings
             throw new ConfigurationException($"{Section}.write-commands-queue-max-size: {count} must be at least 1");
         if (bytes < 1)
             throw new ConfigurationException($"{Section}.write-queue-max-bytes: {bytes} must be at least 1");
-        return new AkkaIoSettings { WriteCommandsQueueMaxSize = count, WriteQueueMaxBytes = bytes };
+        TimeSpan? registerTimeout = TimeSpan.FromSeconds(5);
+        if (config.HasPath("akka.io.tcp.register-timeout"))
+        {
+            string text = config.GetString("akka.io.tcp.register-timeout");
+            registerTimeout = text is "infinite" or "off" ? null : config.GetTimeSpan("akka.io.tcp.register-timeout");
+        }
+        return new AkkaIoSettings { WriteCommandsQueueMaxSize = count, WriteQueueMaxBytes = bytes, RegisterTimeout = registerTimeout };
     }
 }

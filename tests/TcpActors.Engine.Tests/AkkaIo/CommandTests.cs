@@ -370,6 +370,25 @@ public class CommandTests : AkkaIoTestKit
     }
 
     [Fact]
+    public void A_connection_whose_handler_does_not_Register_within_the_register_timeout_is_aborted_like_Akka_IO_s()
+    {
+        var service = Listen();
+        var client = CreateTestProbe();
+        Client.AkkaIoManager.Tell(new Tcp.Connect(ServerEndPoint), client.Ref);
+        Await<Tcp.Connected>(client);
+        client.LastSender.Tell(new Tcp.Register(client.Ref), client.Ref);
+        Await<Tcp.Connected>(service);
+        var server = service.LastSender;   // never registered
+        Watch(server);
+        Run(TimeSpan.FromMilliseconds(4990));   // akka.io.tcp.register-timeout = 5 s
+        client.ExpectNoMsg(TimeSpan.Zero);
+        Assert.Contains("reset", Await<Tcp.ErrorClosed>(client).Cause);
+        ExpectTerminated(server);
+        Run(TimeSpan.FromSeconds(1));
+        AssertNoDeadLetters();
+    }
+
+    [Fact]
     public void SuspendReading_holds_data_and_ResumeReading_delivers_it()
     {
         var (client, _, server, serverHandler) = Open();
