@@ -167,3 +167,125 @@ public sealed class EchoClient : UntypedActor
 
     private void WriteNext() => _connection!.Tell(Tcp.Write.Create(ByteString.FromString(_lines[_next++]), Ack.Instance));
 }
+
+/// <summary>
+/// Half-close, Akka.IO style: the service keeps connections open on PeerClosed, answers the client's FIN with a last
+/// message and closes; the client writes, sends ConfirmedClose and reads until ConfirmedClosed. Both watch the connection.
+/// </summary>
+public sealed class HalfCloseService : ReceiveActor
+{
+    public HalfCloseService(IActorRef tcpManager, EndPoint endpoint, EventLog log)
+    {
+        tcpManager.Tell(new Tcp.Bind(Self, endpoint));
+        Receive<Tcp.Bound>(bound =>
+        {
+            log.Add("service", bound);
+            log.Bound = bound.LocalAddress;
+        });
+        Receive<Tcp.Connected>(connected =>
+        {
+            log.Add("service", connected);
+            var connection = Sender;
+            var handler = Context.ActorOf(Props.Create(() => new HalfCloseConnection(connection, log)));
+            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+        });
+    }
+}
+
+public sealed class HalfCloseConnection : UntypedActor
+{
+    private sealed class Ack : Tcp.Event
+    {
+        public static readonly Ack Instance = new();
+    }
+
+    private readonly IActorRef _connection;
+    private readonly EventLog _log;
+
+    public HalfCloseConnection(IActorRef connection, EventLog log)
+    {
+        _connection = connection;
+        _log = log;
+        Context.Watch(connection);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        _log.Add("connection", message);
+        switch (message)
+        {
+            case Tcp.Received:
+                break;
+            case Tcp.PeerClosed:
+                _connection.Tell(Tcp.Write.Create(ByteString.FromString("goodbye"), Ack.Instance));
+                break;
+            case Ack:
+                _connection.Tell(Tcp.Close.Instance);
+                break;
+            case Tcp.ConnectionClosed:
+                break;
+            case Terminated:
+                Interlocked.Increment(ref _log.Stopped);
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
+
+public sealed class HalfCloseClient : UntypedActor
+{
+    private sealed class Ack : Tcp.Event
+    {
+        public static readonly Ack Instance = new();
+    }
+
+    private readonly IActorRef _tcpManager;
+    private readonly EndPoint _remote;
+    private readonly EventLog _log;
+    private IActorRef? _connection;
+
+    public HalfCloseClient(IActorRef tcpManager, EndPoint remote, EventLog log)
+    {
+        _tcpManager = tcpManager;
+        _remote = remote;
+        _log = log;
+    }
+
+    protected override void PreStart() => _tcpManager.Tell(new Tcp.Connect(_remote));
+
+    protected override void OnReceive(object message)
+    {
+        _log.Add("client", message);
+        switch (message)
+        {
+            case Tcp.Connected:
+                _connection = Sender;
+                Context.Watch(_connection);
+                _connection.Tell(new Tcp.Register(Self));
+                _connection.Tell(Tcp.Write.Create(ByteString.FromString("hi"), Ack.Instance));
+                break;
+            case Ack:
+                _connection!.Tell(Tcp.ConfirmedClose.Instance);
+                break;
+            case Tcp.Received received:
+                if (received.Data.ToString() != "goodbye")
+                    _log.Failure = $"got '{received.Data}'";
+                break;
+            case Tcp.CommandFailed failed:
+                _log.Failure = failed.ToString();
+                break;
+            case Tcp.ConnectionClosed:
+                break;
+            case Terminated:
+                Interlocked.Increment(ref _log.Stopped);
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
