@@ -20,6 +20,7 @@ public class EchoEquivalenceTests(ITestOutputHelper output) : AkkaIoTestKit
     private static readonly ServiceProps Echo = (tcp, ep, log) => Props.Create(() => new EchoService(tcp, ep, log));
     private static readonly ClientProps EchoLines = (tcp, ep, log) => Props.Create(() => new EchoClient(tcp, ep, Lines, log));
     private static readonly ServiceProps HalfClose = (tcp, ep, log) => Props.Create(() => new HalfCloseService(tcp, ep, log));
+    private static readonly ClientProps Aborting = (tcp, ep, log) => Props.Create(() => new AbortingClient(tcp, ep, log));
     private static readonly ClientProps HalfCloseThenConfirm = (tcp, ep, log) => Props.Create(() => new HalfCloseClient(tcp, ep, log));
 
     private IReadOnlyDictionary<string, string> RunOverKernel() => RunOverKernel(Echo, EchoLines);
@@ -96,6 +97,19 @@ public class EchoEquivalenceTests(ITestOutputHelper output) : AkkaIoTestKit
             output.WriteLine($"kernel   {actor}: {seq}");
         foreach (var (actor, seq) in ours)
             output.WriteLine($"tcpactors {actor}: {seq}");
+        Assert.Equal(kernel.OrderBy(kv => kv.Key), ours.OrderBy(kv => kv.Key));
+    }
+
+    [Fact]
+    public void Abort_gives_the_same_sequences_over_the_kernel_and_over_TcpActors()
+    {
+        var kernel = RunOverKernel(HalfClose, Aborting);
+        var ours = RunOverTcpActors(HalfClose, Aborting);
+        foreach (var (actor, seq) in kernel)
+            output.WriteLine($"kernel   {actor}: {seq}");
+        foreach (var (actor, seq) in ours)
+            output.WriteLine($"tcpactors {actor}: {seq}");
+        Assert.Equal("Connected, Ack, Aborted, Terminated", kernel["client"]);
         Assert.Equal(kernel.OrderBy(kv => kv.Key), ours.OrderBy(kv => kv.Key));
     }
 }

@@ -289,3 +289,51 @@ public sealed class HalfCloseClient : UntypedActor
         }
     }
 }
+
+/// <summary>Connects, writes, and aborts once the write is acked; watches the connection.</summary>
+public sealed class AbortingClient : UntypedActor
+{
+    private sealed class Ack : Tcp.Event
+    {
+        public static readonly Ack Instance = new();
+    }
+
+    private readonly IActorRef _tcpManager;
+    private readonly EndPoint _remote;
+    private readonly EventLog _log;
+
+    public AbortingClient(IActorRef tcpManager, EndPoint remote, EventLog log)
+    {
+        _tcpManager = tcpManager;
+        _remote = remote;
+        _log = log;
+    }
+
+    protected override void PreStart() => _tcpManager.Tell(new Tcp.Connect(_remote));
+
+    protected override void OnReceive(object message)
+    {
+        _log.Add("client", message);
+        switch (message)
+        {
+            case Tcp.Connected:
+                Context.Watch(Sender);
+                Sender.Tell(new Tcp.Register(Self));
+                Sender.Tell(Tcp.Write.Create(ByteString.FromString("then I go"), Ack.Instance));
+                break;
+            case Ack:
+                Sender.Tell(Tcp.Abort.Instance);
+                break;
+            case Tcp.ConnectionClosed:
+            case Tcp.CommandFailed:
+                break;
+            case Terminated:
+                Interlocked.Increment(ref _log.Stopped);
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
