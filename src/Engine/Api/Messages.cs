@@ -25,6 +25,24 @@ public sealed record ConnectionOptions
     public int? KeepaliveProbes { get; init; }
     /// <summary>TCP_CONGESTION; null takes tcp-actors.congestion-control.</summary>
     public Congestion.CongestionAlgorithm? CongestionControl { get; init; }
+
+    /// <summary>
+    /// TCP_NODELAY. Stored and reported in <see cref="ConnectionStatus"/>, but it changes nothing yet: the stack has no
+    /// Nagle algorithm and always sends as soon as the window allows (as if no-delay were on).
+    /// </summary>
+    public bool? NoDelay { get; init; }
+
+    /// <summary>SO_RCVBUF: the receive window this connection offers (above 65535 only with window scaling); null takes tcp-actors.receive-window.</summary>
+    public int? ReceiveBufferSize { get; init; }
+
+    /// <summary>SO_SNDBUF: bytes the application may queue for sending; null takes tcp-actors.send-buffer.</summary>
+    public int? SendBufferSize { get; init; }
+
+    /// <summary>
+    /// Pull mode (Akka.IO's pullMode): the connection starts with reading suspended, and each <see cref="ResumeReading"/>
+    /// delivers at most one <see cref="Received"/> before reading is suspended again. Undelivered bytes close the window.
+    /// </summary>
+    public bool PullMode { get; init; }
 }
 
 /// <summary>Passive OPEN: listen on <paramref name="Port"/>; <paramref name="Handler"/> is told <see cref="Connected"/> for each accepted connection. Port 0 accepts any port (for proxies).</summary>
@@ -64,6 +82,43 @@ public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = fal
 public sealed record Write(ReadOnlyMemory<byte> Data, object? Ack = null) : ITcpCommand
 {
     public static Write Create(byte[] data, object? ack = null) => new(data, ack);
+}
+
+/// <summary>
+/// Stop delivering <see cref="Received"/>: arriving bytes are kept, and the window we advertise shrinks by what is
+/// kept until it is zero, so the peer stops sending (back-pressure instead of unbounded buffering).
+/// </summary>
+public sealed class SuspendReading : ITcpCommand
+{
+    public static readonly SuspendReading Instance = new();
+    private SuspendReading() { }
+}
+
+/// <summary>
+/// Deliver what was kept and go on delivering (in pull mode: deliver one <see cref="Received"/>, then suspend again).
+/// A window update is sent when the window reopens noticeably.
+/// </summary>
+public sealed class ResumeReading : ITcpCommand
+{
+    public static readonly ResumeReading Instance = new();
+    private ResumeReading() { }
+}
+
+/// <summary>
+/// The application is going away: the connection tells it nothing more (it goes on with the protocol on its own, and
+/// data that still arrives is acknowledged and dropped). Answered with <see cref="Detached"/>. Sent to a connection
+/// that has already stopped, it is a suppressed dead letter, so a caller can send it without knowing.
+/// </summary>
+public sealed class Detach : ITcpCommand, Akka.Event.IDeadLetterSuppression
+{
+    public static readonly Detach Instance = new();
+    private Detach() { }
+}
+
+public sealed class Detached : ITcpEvent
+{
+    public static readonly Detached Instance = new();
+    private Detached() { }
 }
 
 /// <summary>In-order bytes from the peer.</summary>
@@ -157,7 +212,12 @@ public sealed record ConnectionStatus(
     /// <summary>Options negotiated in the handshake (RFC 7323, RFC 2018).</summary>
     bool WindowScaling,
     bool Timestamps,
-    bool Sack) : ITcpEvent;
+    bool Sack,
+    /// <summary>Bytes received in order but not yet delivered (no handler yet, or reading suspended).</summary>
+    int Undelivered = 0,
+    bool ReadingSuspended = false,
+    bool NoDelay = false,
+    int SendBufferCapacity = 0) : ITcpEvent;
 
 /// <summary>The RFC 9293 connection states (Figure 5).</summary>
 public enum TcpState

@@ -34,7 +34,7 @@ internal sealed partial class ConnectionActor
     private SackScoreboard Scoreboard => _scoreboard ??= new SackScoreboard();
 
     /// <summary>The largest RCV.WND: the setting with scaling, at most 65535 without.</summary>
-    private int ReceiveWindowLimit => _wsOk ? _stack.Settings.ReceiveWindow : Math.Min(65535, _stack.Settings.ReceiveWindow);
+    private int ReceiveWindowLimit => _wsOk ? (int)Math.Min(_receiveWindow, 65535L << _rcvShift) : Math.Min(65535, _receiveWindow);
 
     /// <summary>TSval: the clock in milliseconds plus the connection's offset (RFC 7323 section 5.4, 7.1).</summary>
     private uint TsNow => unchecked((uint)(long)Now.TotalMilliseconds + _tsOffset);

@@ -53,9 +53,12 @@ internal sealed partial class ConnectionActor
         // first: check the sequence number
         int segLen = seg.SegmentLength;
         bool acceptable = _rcv.IsAcceptable(seg.Sequence, segLen);
+        bool zeroWindowProbe = false;
         if (!acceptable && _rcv.Wnd == 0 && seg.Sequence == _rcv.Nxt)
         {
-            // RCV.WND = 0: special allowance for valid ACKs, URGs and RSTs; the text and FIN are dropped.
+            // RCV.WND = 0: special allowance for valid ACKs, URGs and RSTs; the text and FIN are dropped, and the
+            // segment (a zero-window probe) is answered with an ACK that repeats the closed window (RFC 9293 3.8.6.1).
+            zeroWindowProbe = !data.IsEmpty || seg.Fin;
             data = default;
             seg.Flags &= ~TcpFlags.Fin;
             acceptable = true;
@@ -143,6 +146,8 @@ internal sealed partial class ConnectionActor
         }
         if (!AckArrives(seg, ack, data.Length))
             return;
+        if (zeroWindowProbe)
+            SendAck();
 
         // sixth: check the URG bit
         if ((seg.Flags & TcpFlags.Urg) != 0 && _state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)

@@ -45,8 +45,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _sendMss;
     private IActorRef? _handler;
     private bool _keepOpenOnPeerClosed;
+    /// <summary>Events not yet told to the application, in order: no handler yet, or reading is suspended.</summary>
     private List<object>? _heldForHandler;
+    /// <summary>Bytes of the <see cref="Received"/> in <see cref="_heldForHandler"/>: they close the window.</summary>
     private int _heldBytes;
+    /// <summary>SuspendReading, or pull mode between ResumeReadings: data is held and the window shrinks.</summary>
+    private bool _readingSuspended;
+    /// <summary>The receive window this connection offers when nothing is held (tcp-actors.receive-window or SO_RCVBUF).</summary>
+    private readonly int _receiveWindow;
+    /// <summary>RCV.NXT + the window of the last ACK we sent: the right edge the peer knows.</summary>
+    private SeqNum _advertisedRightEdge;
 
     private bool _finQueued;
     private bool _finSent;
@@ -90,13 +98,15 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _stack = p.Stack;
         _tuple = p.Tuple;
         var s = _stack.Settings;
-        _sendBuffer = new SendBuffer(s.SendBuffer);
+        _sendBuffer = new SendBuffer(p.Options.SendBufferSize ?? s.SendBuffer);
         _reassembler = new Reassembler(s.ReassemblyLimit);
         _rtt = new RttEstimator(s.InitialRto, s.MinRto, s.MaxRto);
         _sendMss = s.DefaultMss;
         _ccAlgorithm = p.Options.CongestionControl ?? s.CongestionControl;
         _cc = CongestionControl.Create(_ccAlgorithm, _sendMss);
-        _rcv.Wnd = (uint)Math.Min(65535, s.ReceiveWindow);   // until window scaling is negotiated
+        _receiveWindow = Math.Max(1, p.Options.ReceiveBufferSize ?? s.ReceiveWindow);
+        _rcv.Wnd = (uint)Math.Min(65535, _receiveWindow);   // until window scaling is negotiated
+        _readingSuspended = p.Options.PullMode;
         _keepalive = p.Options.Keepalive ?? s.KeepaliveEnabled;
         _keepaliveIdle = p.Options.KeepaliveIdle ?? s.KeepaliveIdle;
         _keepaliveInterval = p.Options.KeepaliveInterval ?? s.KeepaliveInterval;
@@ -170,6 +180,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_countedEstablished)
             Counters.Add(TcpCounter.CurrEstab, -1);
         Counters.Add(TcpCounter.ConnectionActors, -1);
+        // What was held for the application is told before the actor goes (the last event, e.g. ErrorClosed, is behind it).
+        if (_handler is not null)
+            DrainHeld(ignoreSuspension: true, windowUpdate: false);
         _sendBuffer.Clear();
         _reassembler.Clear();
         _heldForHandler = null;
@@ -232,6 +245,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             Counters.Add(TcpCounter.OutRsts);
         if ((flags & TcpFlags.Ack) != 0)
         {
+            if ((flags & TcpFlags.Rst) == 0)
+                _advertisedRightEdge = ack + (uint)tcp.Window;
             _segmentsSinceAck = 0;
             Timers.Cancel(TimerKeys.DelayedAck);
         }
@@ -521,9 +536,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // ---------------------------------------------------------------- the application
 
+    /// <summary>Events go to the handler in order: behind data that is held for it.</summary>
     private void TellApplication(object message)
     {
-        if (_handler is not null)
+        if (_handler is not null && _heldForHandler is not { Count: > 0 })
         {
             _handler.Tell(message, Self);
             return;
@@ -542,14 +558,49 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             return;
         _bytesReceived += data.Length;
         var msg = new Received(data.ToArray());
-        if (_handler is not null)
+        if (_handler is not null && !_readingSuspended && _heldForHandler is not { Count: > 0 })
         {
             _handler.Tell(msg, Self);
+            if (_params.Options.PullMode)
+                _readingSuspended = true;   // pull mode: one Received per ResumeReading
             return;
         }
+        // Held until the application registers or resumes reading: the bytes come off the window, so the peer
+        // can send at most a window's worth more (RCV.NXT moves right by as much as RCV.WND shrinks: the right
+        // edge stays put, the window is never shrunk, RFC 9293 3.8.6).
         (_heldForHandler ??= []).Add(msg);
         _heldBytes += data.Length;
         _rcv.Wnd = (uint)Math.Max(0, ReceiveWindowLimit - _heldBytes);
+    }
+
+    /// <summary>
+    /// Tells the handler what was held, in order, until reading is suspended again (in pull mode after one
+    /// Received), then reopens the window by what was delivered. A window update is sent when the right edge
+    /// moves by at least min(window / 2, MSS) beyond what the peer knows (receiver SWS avoidance, RFC 9293 3.8.6.2.2).
+    /// </summary>
+    private void DrainHeld(bool ignoreSuspension = false, bool windowUpdate = true)
+    {
+        if (_handler is null || _heldForHandler is not { Count: > 0 } held)
+            return;
+        int n = 0;
+        while (n < held.Count && (ignoreSuspension || !_readingSuspended))
+        {
+            var m = held[n++];
+            _handler.Tell(m, Self);
+            if (m is Received r)
+            {
+                _heldBytes -= r.Data.Length;
+                if (_params.Options.PullMode)
+                    _readingSuspended = true;
+            }
+        }
+        held.RemoveRange(0, n);
+        if (held.Count == 0)
+            _heldForHandler = null;
+        _rcv.Wnd = (uint)Math.Max(0, ReceiveWindowLimit - _heldBytes);
+        if (windowUpdate && IsSynchronized(_state) && _state is not (TcpState.SynReceived or TcpState.CloseWait or TcpState.LastAck or TcpState.Closing)
+            && (_rcv.Nxt + _rcv.Wnd) - _advertisedRightEdge >= Math.Min(ReceiveWindowLimit / 2, _stack.Mss))
+            SendAck();   // window update
     }
 
     private void OnRegister(Register r)
@@ -559,17 +610,30 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
         if (first && IsPassive)
             _params.Listener!.Tell(new ConnectionAccepted(_tuple));
-        if (_heldForHandler is { } held)
-        {
-            _heldForHandler = null;
-            foreach (var m in held)
-                _handler.Tell(m, Self);
-            bool wasClosed = _rcv.Wnd == 0;
-            _heldBytes = 0;
-            _rcv.Wnd = (uint)ReceiveWindowLimit;
-            if (wasClosed && IsSynchronized(_state))
-                SendAck(); // window update
-        }
+        DrainHeld();
+    }
+
+    /// <summary>SuspendReading / ResumeReading: stop delivering (the window closes as data is held), or go on.</summary>
+    private void OnReading(bool resume)
+    {
+        _readingSuspended = !resume;
+        if (resume)
+            DrainHeld();
+    }
+
+    /// <summary>The application goes away: nothing more is told to it; held data is dropped and the window reopens.</summary>
+    private void OnDetach()
+    {
+        if (_handler is null && IsPassive)
+            _params.Listener!.Tell(new ConnectionAccepted(_tuple));
+        _handler = ActorRefs.Nobody;
+        _closeCommander = null;
+        _pendingWriter = null;
+        _heldForHandler = null;
+        _heldBytes = 0;
+        _readingSuspended = false;
+        _rcv.Wnd = (uint)ReceiveWindowLimit;
+        Sender.Tell(Detached.Instance);
     }
 
     /// <summary>Announce ESTABLISHED to whoever opened the connection.</summary>
@@ -634,7 +698,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
-        _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk);
+        _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
+        
+        _heldBytes, _readingSuspended, _params.Options.NoDelay ?? false, _sendBuffer.Capacity);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
     private bool HandleCommon(object message)
@@ -646,6 +712,15 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return true;
             case Register r:
                 OnRegister(r);
+                return true;
+            case SuspendReading:
+                OnReading(resume: false);
+                return true;
+            case ResumeReading:
+                OnReading(resume: true);
+                return true;
+            case Detach:
+                OnDetach();
                 return true;
             default:
                 return HandleTimer(message);
@@ -693,6 +768,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendReset(_snd.Nxt);
             Counters.Add(TcpCounter.EstabResets);
         }
+        _heldForHandler = null;   // ABORT flushes what was not delivered
         Sender.Tell(Aborted.Instance);
         if (_handler is not null && !_handler.Equals(Sender))
             _handler.Tell(Aborted.Instance, Self);
@@ -751,6 +827,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         };
         if (done is null)
             return;
+        if (bothFinsDone)
+            DrainHeld(ignoreSuspension: true, windowUpdate: false);   // the data and PeerClosed come first
         _closeNotified = true;
         _closeCommander?.Tell(done, Self);
         if (_handler is not null && !_handler.Equals(_closeCommander))
