@@ -417,6 +417,44 @@ def measure(a, ep, test, secs, rep, record=True):
     return rec
 
 
+# ------------------------------------------------------------------ profile
+def trace_tools(a):
+    """dotnet-trace (NuGet, into --work/tools) and our TraceSummary (built into --work/tracesummary)."""
+    tool = os.path.join(a.work, "tools", "dotnet-trace")
+    if not os.path.exists(tool):
+        sh(f"dotnet tool install dotnet-trace --tool-path {a.work}/tools", timeout=600)
+    summary = os.path.join(a.work, "tracesummary", "TraceSummary.dll")
+    sh(f"dotnet build {REPO}/bench/tools/TraceSummary -c Release -o {a.work}/tracesummary --nologo -v quiet", timeout=600)
+    return tool, summary
+
+
+def trace(a, ep, tests):
+    tool, summary = trace_tools(a)
+    os.makedirs(f"{a.work}/traces", exist_ok=True)
+    secs = a.secs
+    dur = f"00:00:{(secs + 3) // 60:02d}:{(secs + 3) % 60:02d}"   # dd:hh:mm:ss
+    for t in tests:
+        if not ep.supports(t):
+            continue
+        out = f"{a.work}/traces/tcpactors-{t}.nettrace"
+        print(f"tracing TcpActors during {t} ({a.trace}) -> {out}", flush=True)
+        tp = subprocess.Popen([tool, "collect", "-p", str(ep.proc.pid), "--profile", a.trace, "--duration", dur, "-o", out],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        started.append(tp)
+        time.sleep(2)   # the session starts
+        measure(a, ep, t, secs, "traced", record=False)
+        try:
+            tp.wait(secs + 60)
+        except subprocess.TimeoutExpired:
+            stop(tp)
+        started.remove(tp)
+        if os.path.exists(out):
+            txt = sh(f"dotnet {summary} {out} 30", check=False, timeout=600)
+            with open(out.replace(".nettrace", ".txt"), "w") as f:
+                f.write(txt)
+            print(f"  summary: {out.replace('.nettrace', '.txt')}", flush=True)
+
+
 # ------------------------------------------------------------------ report
 def fmt(v, unit):
     if v is None:
@@ -507,6 +545,9 @@ def main():
     ap.add_argument("--no-publish", action="store_true", help="reuse the host already published in --work/host")
     ap.add_argument("--host-log-level", default="Warning", help="the host's Logging:LogLevel:Default (default Warning)")
     ap.add_argument("--host-hocon", default="", help="extra HOCON for the host (--TcpActors:Hocon)")
+    ap.add_argument("--trace", nargs="?", const="gc-verbose,dotnet-sampled-thread-time", default="",
+                    help="after the reps, run each test once more against TcpActors under dotnet-trace with these profiles "
+                         "(default gc-verbose,dotnet-sampled-thread-time) and summarise each trace with bench/tools/TraceSummary")
     ap.add_argument("--hold", type=int, default=0, help="after the run, keep the endpoints up this many seconds (for profiling)")
     a = ap.parse_args()
 
@@ -553,6 +594,10 @@ def main():
                         if r["endpoint"] == ep.name and hwm:
                             r["vmhwm_kb"] = max(r.get("vmhwm_kb") or 0, hwm)
         report(recs)
+        if a.trace:
+            for ep in eps:
+                if isinstance(ep, TcpActors):
+                    trace(a, ep, tests)
         print(f"\nraw results appended to {a.results}; logs in {a.work}/logs")
         if a.hold:
             print(f"holding the endpoints for {a.hold} s: " + ", ".join(f"{e.name} pid {e.pids()} in {e.ns} at {e.addr}" for e in eps), flush=True)
