@@ -365,7 +365,7 @@ def measure(a, ep, test, secs, rep, record=True):
     c1, x1 = (proc_cpu(pid), proc_ctxsw(pid)) if alive else (c0, x0)
     d1 = dev_stats(*ep.dev)
     st1 = ep.status() if isinstance(ep, TcpActors) and alive else None
-    rec = {"run": RUN_ID, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name, "test": test, "rep": rep,
+    rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name, "test": test, "rep": rep,
            "secs": secs, "mtu": a.mtu, "unit": UNITS[test], "wall_s": round(t1 - t0, 3), "loadavg": loadavg(),
            "endpoint_cpu_s": round(c1 - c0, 3), "machine_busy_s": round(m1 - m0, 3),
            "client_cpu_s": round((ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime), 3),
@@ -410,7 +410,7 @@ def measure(a, ep, test, secs, rep, record=True):
     extra = (f" cpu/GB={rec.get('endpoint_cpu_s_per_GB')}" if "bytes" in rec else f" cpu/op={rec.get('endpoint_cpu_us_per_op')}us")
     if "gc_alloc_bytes_per_pkt" in rec:
         extra += f" alloc/pkt={rec['gc_alloc_bytes_per_pkt']}B"
-    print(f"  {'warm-up ' if not record else ''}rep {rep} {ep.name:9s} {test:7s} "
+    print(f"  {'' if record else 'traced ' if rep == 'traced' else 'warm-up '}rep {rep} {ep.name:9s} {test:7s} "
           f"{(f'{v:,.3f}' if v is not None and v < 100 else f'{v:,.0f}' if v is not None else 'FAILED'):>10s} {UNITS[test]:7s} "
           f"endpoint cpu={rec['endpoint_cpu_s']:.2f}s ctxsw/pkt={rec.get('ctxsw_per_pkt')} drops={rec['dev_drops']}"
           f"{extra} load={rec['loadavg']}" + (f"  ERROR {err}" if err else ""), flush=True)
@@ -476,7 +476,8 @@ def report(recs, out=sys.stdout):
     n = max((len(v) for v in g.values()), default=0)
     secs = recs[0]["secs"] if recs else 0
     p = lambda s="": print(s, file=out)
-    p(f"\nMedians of {n} x {secs} s, MTU {recs[0]['mtu'] if recs else '?'}, run {recs[0]['run'] if recs else '?'} "
+    label = recs[0].get("label") if recs else ""
+    p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}, run {recs[0]['run'] if recs else '?'} "
       f"({recs[0]['ts'] if recs else ''}); load average during the run {min(r['loadavg'] for r in recs):.1f}..{max(r['loadavg'] for r in recs):.1f}\n")
     head = "| test | unit | " + " | ".join(eps) + (" | TcpActors / lwIP |" if "tcpactors" in eps and "lwip" in eps else " |")
     p(head)
@@ -548,6 +549,7 @@ def main():
     ap.add_argument("--trace", nargs="?", const="gc-verbose,dotnet-sampled-thread-time", default="",
                     help="after the reps, run each test once more against TcpActors under dotnet-trace with these profiles "
                          "(default gc-verbose,dotnet-sampled-thread-time) and summarise each trace with bench/tools/TraceSummary")
+    ap.add_argument("--label", default="", help="a name for this run's variant, stored with each result (e.g. the HOCON tried)")
     ap.add_argument("--hold", type=int, default=0, help="after the run, keep the endpoints up this many seconds (for profiling)")
     a = ap.parse_args()
 
