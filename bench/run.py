@@ -347,6 +347,9 @@ def run_client(argv, ns, timeout):
         stop(p, grace=1)
         out, err = p.communicate()
         return None, f"timed out after {timeout} s: {err[-500:]}"
+    except BaseException:
+        stop(p, grace=1)   # Ctrl+C / SIGTERM while the client runs: it goes too
+        raise
     finally:
         started.remove(p)
     if p.returncode != 0:
@@ -442,12 +445,14 @@ def trace(a, ep, tests):
                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
         started.append(tp)
         time.sleep(2)   # the session starts
-        measure(a, ep, t, secs, "traced", record=False)
         try:
+            measure(a, ep, t, secs, "traced", record=False)
             tp.wait(secs + 60)
         except subprocess.TimeoutExpired:
+            pass
+        finally:
             stop(tp)
-        started.remove(tp)
+            started.remove(tp)
         if os.path.exists(out):
             txt = sh(f"dotnet {summary} {out} 30", check=False, timeout=600)
             with open(out.replace(".nettrace", ".txt"), "w") as f:
@@ -567,6 +572,7 @@ def main():
     if not 1 <= a.secs <= 60 or not 1 <= a.reps <= 20:
         sys.exit("--secs must be 1..60 and --reps 1..20")
     os.makedirs(os.path.dirname(a.results), exist_ok=True)
+    signal.signal(signal.SIGINT, on_signal)    # also when started with SIGINT ignored (a background job)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     build(a)
