@@ -33,6 +33,10 @@ public sealed class EndpointOptions
     /// <summary>The built-in services to serve (echo, discard, status, daytime, chargen).</summary>
     public List<string> Services { get; set; } = ["echo", "discard", "status", "daytime", "chargen"];
 
+    /// <summary>Extra ports that also serve discard (e.g. 9001..9007, which tcpbench's crr mode cycles through with 9).
+    /// Empty by default. On the command line: --TcpActors:DiscardPorts:0 9001 --TcpActors:DiscardPorts:1 9002.</summary>
+    public List<int> DiscardPorts { get; set; } = [];
+
     /// <summary>On Ctrl+C / SIGTERM: how long connections get to close with FIN before the rest are reset.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -56,11 +60,20 @@ public sealed class EndpointOptions
             throw new ArgumentException($"TcpActors:PeerAddress '{PeerAddress}' is not an IPv4 address", nameof(PeerAddress));
         if (PrefixLength is < 1 or > 30)
             throw new ArgumentOutOfRangeException(nameof(PrefixLength), PrefixLength, "TcpActors:PrefixLength must be 1..30");
+        foreach (int port in DiscardPorts)
+        {
+            if (port is < 1 or > 65535)
+                throw new ArgumentOutOfRangeException(nameof(DiscardPorts), port, "TcpActors:DiscardPorts must be ports 1..65535");
+            if (TcpActors.Host.Services.BuiltInServices.All.Any(s => s.Port == port))
+                throw new ArgumentException($"TcpActors:DiscardPorts: port {port} is a built-in service's", nameof(DiscardPorts));
+        }
+        if (DiscardPorts.Distinct().Count() != DiscardPorts.Count)
+            throw new ArgumentException("TcpActors:DiscardPorts lists a port twice", nameof(DiscardPorts));
         if (ShutdownGrace < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "TcpActors:ShutdownGrace must not be negative");
     }
 
     public override string ToString() =>
         $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} local={LocalAddress} peer={PeerAddress}/{PrefixLength} " +
-        $"services={string.Join(",", Services)} capture={(CapturePath == "" ? "off" : CapturePath)}";
+        $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} capture={(CapturePath == "" ? "off" : CapturePath)}";
 }

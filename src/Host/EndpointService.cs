@@ -33,10 +33,11 @@ internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSy
             var address = Ipv4Address.Parse(o.LocalAddress);
             _stack = TcpStack.Start(system, _environment.LinkFactory, address, settings, "tcp",
                 restartBackoff: (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
-            var binder = system.ActorOf(Props.Create(() => new ServiceBinder(_stack, o.Services, log)), "services");
+            var binder = system.ActorOf(Props.Create(() => new ServiceBinder(_stack, o.Services, o.DiscardPorts, log)), "services");
             string exec = _environment.Namespace is { } ns ? $"ip netns exec {ns.Name} " : "";
             log.LogInformation("Listening on {Address}: {Services}", o.LocalAddress,
-                string.Join(", ", BuiltInServices.All.Where(s => o.Services.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).Select(s => $"{s.Name} {s.Port}")));
+                string.Join(", ", BuiltInServices.All.Where(s => o.Services.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).Select(s => $"{s.Name} {s.Port}")
+                    .Concat(o.DiscardPorts.Select(p => $"discard {p}"))));
             log.LogInformation("Reach it with: {Exec}ping -c 3 {Address} | {Exec}nc {Address} 7 (echo) | {Exec}nc {Address} 11 (status)",
                 exec, o.LocalAddress, exec, o.LocalAddress, exec, o.LocalAddress);
         }
@@ -78,16 +79,18 @@ internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSy
 
         private readonly TcpStack _stack;
         private readonly List<string> _services;
+        private readonly List<int> _discardPorts;
         private readonly ILogger _log;
 
-        public ServiceBinder(TcpStack stack, List<string> services, ILogger log)
+        public ServiceBinder(TcpStack stack, List<string> services, List<int> discardPorts, ILogger log)
         {
             _stack = stack;
             _services = services;
+            _discardPorts = discardPorts;
             _log = log;
         }
 
-        protected override void PreStart() => BuiltInServices.Bind(Context, _stack, TimeProvider.System, Self, _services);
+        protected override void PreStart() => BuiltInServices.Bind(Context, _stack, TimeProvider.System, Self, _services, _discardPorts);
 
         protected override void OnReceive(object message)
         {
@@ -104,7 +107,7 @@ internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSy
                     break;
                 case Rebind:
                     if (!Context.GetChildren().Any())
-                        BuiltInServices.Bind(Context, _stack, TimeProvider.System, Self, _services);
+                        BuiltInServices.Bind(Context, _stack, TimeProvider.System, Self, _services, _discardPorts);
                     break;
                 case CommandFailed f:
                     _log.LogError("{Command} failed: {Cause}", f.Command, f.Cause.Message);

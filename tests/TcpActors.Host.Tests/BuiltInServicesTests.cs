@@ -91,6 +91,19 @@ public class BuiltInServicesTests : StackTestKit
     }
 
     [Fact]
+    public void Discard_also_serves_the_extra_ports_it_is_given()
+    {
+        BuiltInServices.Bind(Sys, _server, TimeProvider.System, TestActor, only: [], discardPorts: [9001, 9007]);
+        Assert.Equal(9001, ExpectMsg<Bound>().Port);
+        Assert.Equal(9007, ExpectMsg<Bound>().Port);
+        var (app, conn) = Open(9007);
+        conn.Tell(new Write(new byte[20_000]), app.Ref);
+        Assert.Empty(Read(app, 1));
+        conn.Tell(GetStatus.Instance, TestActor);
+        Assert.Equal(0, ExpectMsg<ConnectionStatus>().SendQueue);
+    }
+
+    [Fact]
     public void Daytime_sends_one_line_and_closes_RFC867()
     {
         var (app, _) = Open(13);
@@ -121,5 +134,6 @@ public class BuiltInServicesTests : StackTestKit
         Assert.Contains("198.18.0.2:11 ", text);  // and this one
         Assert.Contains("TcpPassiveOpens", text);
         Assert.Contains("rto:", text);
+        Assert.Contains("GcAllocatedBytes", text);
     }
 }

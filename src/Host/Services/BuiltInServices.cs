@@ -16,8 +16,10 @@ public static class BuiltInServices
         ("chargen", ChargenService.Port),
     ];
 
-    /// <summary>Sends a Bind for each service to the stack; the Bound replies go to <paramref name="replyTo"/>.</summary>
-    public static void Bind(IActorRefFactory factory, TcpStack stack, TimeProvider clock, IActorRef replyTo, IEnumerable<string>? only = null)
+    /// <summary>Sends a Bind for each service to the stack, and one for discard on each of <paramref name="discardPorts"/>;
+    /// the Bound replies go to <paramref name="replyTo"/>.</summary>
+    public static void Bind(IActorRefFactory factory, TcpStack stack, TimeProvider clock, IActorRef replyTo, IEnumerable<string>? only = null,
+        IEnumerable<int>? discardPorts = null)
     {
         var wanted = only?.ToHashSet(StringComparer.OrdinalIgnoreCase);
         string dispatcher = stack.Settings.Dispatcher;
@@ -35,6 +37,11 @@ public static class BuiltInServices
             };
             var acceptor = factory.ActorOf(ServiceAcceptor.Props(handler, dispatcher), $"service-{name}");
             stack.Manager.Tell(new Bind(acceptor, port), replyTo);
+        }
+        foreach (int port in discardPorts ?? [])
+        {
+            var acceptor = factory.ActorOf(ServiceAcceptor.Props(DiscardService.Props, dispatcher), $"service-discard-{port}");
+            stack.Manager.Tell(new Bind(acceptor, (ushort)port), replyTo);
         }
     }
 }

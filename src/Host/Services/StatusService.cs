@@ -96,6 +96,15 @@ public sealed class StatusService : ServiceHandler
         sb.Append("\r\nCounters\r\n");
         foreach (var (name, value) in stack.Counters.Snapshot())
             sb.Append($"Tcp{name,-28} {value}\r\n");
+        // The runtime's own figures, so that a benchmark can divide allocations by segments over a transfer.
+        sb.Append("\r\nProcess\r\n");
+        sb.Append($"{"GcAllocatedBytes",-31} {GC.GetTotalAllocatedBytes(precise: false)}\r\n");
+        sb.Append($"{"GcGen0Collections",-31} {GC.CollectionCount(0)}\r\n");
+        sb.Append($"{"GcGen1Collections",-31} {GC.CollectionCount(1)}\r\n");
+        sb.Append($"{"GcGen2Collections",-31} {GC.CollectionCount(2)}\r\n");
+        sb.Append($"{"GcPauseMilliseconds",-31} {(long)GC.GetTotalPauseDuration().TotalMilliseconds}\r\n");
+        sb.Append($"{"ThreadPoolCompletedWorkItems",-31} {ThreadPool.CompletedWorkItemCount}\r\n");
+        sb.Append($"{"ThreadCount",-31} {System.Diagnostics.Process.GetCurrentProcess().Threads.Count}\r\n");
         return sb.ToString();
     }
 
