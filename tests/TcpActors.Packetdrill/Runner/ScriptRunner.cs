@@ -117,8 +117,7 @@ public sealed partial class ScriptRunner
         }
         catch (ScriptFailure e)
         {
-            string lacking = profile.Lacking.Count > 0 ? $" [profile {profile.Name} wants {string.Join(", ", profile.Lacking.Distinct())}: the stack lacks them]" : "";
-            return new ScriptResult(script.Path, Verdict.Fail, e.Message + lacking, sw.Elapsed, runner._eventsRun, profile.Name);
+            return new ScriptResult(script.Path, Verdict.Fail, e.Message, sw.Elapsed, runner._eventsRun, profile.Name);
         }
         finally
         {
