@@ -157,7 +157,11 @@ public sealed record ConnectionStatus(
     /// <summary>Options negotiated in the handshake (RFC 7323, RFC 2018).</summary>
     bool WindowScaling,
     bool Timestamps,
-    bool Sack) : ITcpEvent;
+    bool Sack,
+    /// <summary>The largest data segment we send (the peer's MSS less the timestamps option): Linux's TCP_MAXSEG, tcpi_snd_mss.</summary>
+    int SendMss = 0,
+    /// <summary>How long ago the last data segment arrived (since ESTABLISHED when none has): Linux's tcpi_last_data_recv.</summary>
+    TimeSpan LastDataReceived = default) : ITcpEvent;
 
 /// <summary>The RFC 9293 connection states (Figure 5).</summary>
 public enum TcpState

@@ -62,6 +62,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>Bytes sent by limited transmit since the last new ACK: not part of FlightSize for ssthresh (RFC 5681 3.2 step 2).</summary>
     private int _limitedTransmitBytes;
     private int _segmentsSinceAck;
+    /// <summary>ACKs still to be sent at once rather than delayed (quick-ACK mode, Linux icsk_ack.quick).</summary>
+    private int _quickAcks;
+    private bool _dataReceived;
+    /// <summary>When the last data segment arrived (ESTABLISHED until one has): Linux icsk_ack.lrcvtime.</summary>
+    private TimeSpan _lastDataAt;
     private int _keepaliveProbes;
     /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
     private bool _windowProbeOut;
@@ -135,6 +140,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             _countedEstablished = true;
             Counters.Add(TcpCounter.CurrEstab);
+            _lastDataAt = Now;
         }
         _state = state;
         Become(behaviour);
@@ -233,6 +239,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if ((flags & TcpFlags.Ack) != 0)
         {
             _segmentsSinceAck = 0;
+            if (_quickAcks > 0)
+                _quickAcks--;   // Linux tcp_dec_quickack_mode: every ACK sent uses one
             Timers.Cancel(TimerKeys.DelayedAck);
         }
     }
@@ -634,7 +642,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
-        _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk);
+        _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk, Smss,
+        _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
     private bool HandleCommon(object message)
