@@ -533,7 +533,13 @@ public sealed partial class ScriptRunner
             case "TCP_KEEPCNT": actual = sock.Options.KeepaliveProbes ?? _profile.Settings.KeepaliveProbes; break;
             case "TCP_NODELAY": actual = sock.NoDelay ? 1 : 0; break;
             case "TCP_MAXSEG":
-                throw new UnsupportedException("getsockopt(TCP_MAXSEG): ConnectionStatus does not expose the connection's send MSS");
+            {
+                // Linux: the send MSS (mss_cache: the peer's MSS less the timestamps option) once connected.
+                if (sock.Connection is not { } conn)
+                    throw new UnsupportedException("getsockopt(TCP_MAXSEG) on a socket that is not connected: the stack takes no per-socket MSS");
+                actual = StatusOf(conn)?.SendMss ?? throw Fail("getsockopt(TCP_MAXSEG): the connection is gone");
+                break;
+            }
             default:
                 throw new UnsupportedException($"getsockopt({opt}) is not supported by the runner");
         }
