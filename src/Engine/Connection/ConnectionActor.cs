@@ -48,6 +48,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private List<object>? _heldForHandler;
     private int _heldBytes;
 
+    /// <summary>TCP_CORK is on.</summary>
+    private bool _cork;
+    /// <summary>The last Write said More (MSG_MORE): the tail of the send buffer waits for more and has no PSH.</summary>
+    private bool _moreQueued;
+    /// <summary>Push (or uncork, or the cork ceiling) asked that the held tail go out now.</summary>
+    private bool _pushHeld;
+    /// <summary>tcp(7): "there is a 200 millisecond ceiling on the time for which output is corked by TCP_CORK".</summary>
+    private static readonly TimeSpan CorkCeiling = TimeSpan.FromMilliseconds(200);
     private bool _finQueued;
     private bool _finSent;
     /// <summary>Retransmissions of the segment at SND.UNA since it was last acknowledged.</summary>
@@ -306,8 +314,21 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (!_cc.InRecovery && !_rtoRecovery && (long)_snd.InFlight + len > _cc.Cwnd)
                 _limitedTransmitBytes += len;   // beyond cwnd: sent by limited transmit
             bool last = len == unsent;
+            if (last && (_cork || _moreQueued) && !_pushHeld && !_finQueued && len < PayloadRoom(options))
+            {
+                // TCP_CORK / MSG_MORE: a partial last segment waits for more data, at most the ceiling.
+                if (!Timers.IsTimerActive(TimerKeys.Cork))
+                    Timers.StartSingleTimer(TimerKeys.Cork, CorkTimeout.Instance, CorkCeiling);
+                return false;
+            }
             bool fin = last && _finQueued && _pendingWrite is null;
-            var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            // PSH on the segment that empties the buffer (RFC 9293 3.9.1), unless the last write said More.
+            var flags = TcpFlags.Ack | (last && !_moreQueued ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            if (last)
+            {
+                _pushHeld = false;
+                Timers.Cancel(TimerKeys.Cork);
+            }
             Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options);
             _lastSentStart = _snd.Nxt;
             _bytesSent += len;
@@ -519,6 +540,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case FinWait2Timeout:
                 EnterClosed();
                 return true;
+            case CorkTimeout:
+                PushHeld();
+                return true;
             case TimeWaitTimeout:
                 EnterClosed();
                 return true;
@@ -605,6 +629,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             return;
         }
         int taken = _sendBuffer.Append(w.Data.Span);
+        if (taken > 0 || w.Data.Length == 0)
+            _moreQueued = w.More;
         if (taken < w.Data.Length)
         {
             _pendingWrite = w;
@@ -617,6 +643,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         if (_state is TcpState.Established or TcpState.CloseWait)
             TrySend();
+    }
+
+    /// <summary>Sends the tail that corking or Write.More holds back.</summary>
+    private void PushHeld()
+    {
+        _pushHeld = true;
+        if (_state is TcpState.Established or TcpState.CloseWait)
+            TrySend();
+        if (_sendBuffer.Count <= _snd.InFlight)
+            _pushHeld = false;   // nothing waits: later writes are held again
     }
 
     /// <summary>After an ACK freed send-buffer space: move more of the pending write in; ack it when complete.</summary>
@@ -655,6 +691,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return true;
             case Register r:
                 OnRegister(r);
+                return true;
+            case Cork cork:
+                _cork = cork.On;
+                if (!cork.On)
+                    PushHeld();   // Linux tcp_sock_set_cork(false): push what waits
+                return true;
+            case Push:
+                PushHeld();
                 return true;
             default:
                 return HandleTimer(message);
