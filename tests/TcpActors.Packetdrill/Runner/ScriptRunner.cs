@@ -370,7 +370,7 @@ public sealed partial class ScriptRunner
         if (actual.At < lo || actual.At > hi)
             throw Fail($"timing: expected {(p.Time.Kind == TimeKind.Any ? "any time" : $"between {Fmt(lo < TimeSpan.Zero ? TimeSpan.Zero : lo)} and {Fmt(hi)}")}, " +
                 $"sent at {Fmt(actual.At)}\n  packet: {DescribeActual(actual)}");
-        _log?.WriteLine($"{Fmt(actual.At),10} > {DescribeActual(actual)}");
+        _log?.WriteLine($"{Fmt(actual.At),10} {DescribeActual(actual)}");
         _lastEventTime = actual.At.TotalSeconds;
         Collect();
     }
