@@ -65,9 +65,9 @@ public class RunnerTests
     [Fact]
     public void A_tcp_info_field_the_stack_does_not_expose_is_unsupported()
     {
-        var r = Run(Handshake + "+0 %{ assert tcpi_snd_cwnd == 10 }%\n");
+        var r = Run(Handshake + "+0 %{ assert tcpi_reordering == 3 }%\n");
         Assert.Equal(Verdict.Unsupported, r.Verdict);
-        Assert.Contains("tcpi_snd_cwnd is not exposed", r.Reason);
+        Assert.Contains("tcpi_reordering is not exposed", r.Reason);
     }
 
     [Fact]
@@ -80,6 +80,25 @@ public class RunnerTests
     }
 
     [Fact]
-    public void Unsupported_socket_options_are_reported() =>
-        Assert.Contains("TCP_CORK", Run(Handshake + "+0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0\n").Reason);
+    public void Unsupported_socket_options_are_reported()
+    {
+        var r = Run(Handshake + "+0 setsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n");
+        Assert.Equal(Verdict.Unsupported, r.Verdict);
+        Assert.Contains("TCP_USER_TIMEOUT", r.Reason);
+    }
+
+    [Fact]
+    public void Tcp_info_fields_from_the_new_status_are_checked()
+    {
+        // IW 10 (RFC 6928), the peer's MSS 1000 (no timestamps), no window scaling offered by the peer.
+        Assert.Equal(Verdict.Pass, Run(Handshake + "+0 %{ assert tcpi_snd_cwnd == 10; assert tcpi_snd_mss == 1000; assert tcpi_snd_wscale == 0 }%\n").Verdict);
+    }
+
+    [Fact]
+    public void Legacy_scripts_are_answered_with_wscale_6_and_linux_defaults_ones_with_wscale_8()
+    {
+        Assert.Equal(6, (TcpActors.Engine.Configuration.TcpSettings.Default with { ReceiveWindow = Profile.LegacyReceiveWindow }).ReceiveWindowShift);
+        // Linux's tcp_rmem max of defaults.sh, 15 MiB: shift 8.
+        Assert.Equal(8, (TcpActors.Engine.Configuration.TcpSettings.Default with { ReceiveWindow = 15 * 1024 * 1024 }).ReceiveWindowShift);
+    }
 }

@@ -5,7 +5,7 @@ namespace TcpActors.Packetdrill.Tests;
 /// <summary>
 /// Every script of the shared corpus (../shared/packetdrill next to the repository) and every script of ours
 /// (tests/TcpActors.Packetdrill/scripts) runs against the stack. Ours must pass. A corpus script must pass unless
-/// corpus-expectations.txt lists it with the verdict it has today and why (features the stack lacks); a listed
+/// corpus-expectations.txt lists it with the verdict it has today and why (a Linux-only behaviour we do not copy, or a gap); a listed
 /// script that changes verdict fails too, so the list is kept true.
 /// </summary>
 public class ScriptTests

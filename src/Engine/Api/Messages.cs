@@ -78,8 +78,12 @@ public sealed record Connected(FourTuple Tuple) : ITcpEvent
 /// <summary>Names the actor that receives this connection's events. Data that arrives before it is held.</summary>
 public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = false) : ITcpCommand;
 
-/// <summary>SEND: queue bytes; <paramref name="Ack"/> (if not null) is told to the sender once they are in the send buffer.</summary>
-public sealed record Write(ReadOnlyMemory<byte> Data, object? Ack = null) : ITcpCommand
+/// <summary>
+/// SEND: queue bytes; <paramref name="Ack"/> (if not null) is told to the sender once they are in the send buffer.
+/// <paramref name="More"/> (Linux MSG_MORE): more data follows soon, so a last partial segment waits for it (at most
+/// 200 ms, or until <see cref="Push"/>) and carries no PSH.
+/// </summary>
+public sealed record Write(ReadOnlyMemory<byte> Data, object? Ack = null, bool More = false) : ITcpCommand
 {
     public static Write Create(byte[] data, object? ack = null) => new(data, ack);
 }
@@ -119,6 +123,22 @@ public sealed class Detached : ITcpEvent
 {
     public static readonly Detached Instance = new();
     private Detached() { }
+}
+
+/// <summary>
+/// Corking (Linux TCP_CORK): while on, data that does not fill a segment waits for more instead of going out, for at
+/// most 200 ms (tcp(7)'s ceiling); full segments go as usual. Turning it off sends what waits.
+/// </summary>
+public sealed record Cork(bool On) : ITcpCommand;
+
+/// <summary>
+/// Sends at once the data that corking or <see cref="Write.More"/> holds back (Linux: setting TCP_NODELAY pushes
+/// pending frames). The stack has no Nagle algorithm: nothing else ever waits.
+/// </summary>
+public sealed class Push : ITcpCommand
+{
+    public static readonly Push Instance = new();
+    private Push() { }
 }
 
 /// <summary>In-order bytes from the peer.</summary>
@@ -217,7 +237,12 @@ public sealed record ConnectionStatus(
     int Undelivered = 0,
     bool ReadingSuspended = false,
     bool NoDelay = false,
-    int SendBufferCapacity = 0) : ITcpEvent;
+    int SendBufferCapacity = 0,
+
+    /// <summary>The largest data segment we send (the peer's MSS less the timestamps option): Linux's TCP_MAXSEG, tcpi_snd_mss.</summary>
+    int SendMss = 0,
+    /// <summary>How long ago the last data segment arrived (since ESTABLISHED when none has): Linux's tcpi_last_data_recv.</summary>
+    TimeSpan LastDataReceived = default) : ITcpEvent;
 
 /// <summary>The RFC 9293 connection states (Figure 5).</summary>
 public enum TcpState

@@ -25,6 +25,7 @@ public sealed record TcpSettings
     public int Retries2 { get; init; } = 15;
     public TimeSpan Msl { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan DelayedAck { get; init; } = TimeSpan.FromMilliseconds(40);
+    public int QuickAcks { get; init; } = 16;
     public bool KeepaliveEnabled { get; init; }
     public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
@@ -81,6 +82,7 @@ public sealed record TcpSettings
             Retries2 = Int(c, "retries2", 1, 127),
             Msl = Duration(c, "msl"),
             DelayedAck = Duration(c, "delayed-ack", allowZero: true),
+            QuickAcks = Int(c, "quick-acks", 0, 65535),
             KeepaliveEnabled = Bool(c, "keepalive.enabled"),
             KeepaliveIdle = Duration(c, "keepalive.idle"),
             KeepaliveInterval = Duration(c, "keepalive.interval"),

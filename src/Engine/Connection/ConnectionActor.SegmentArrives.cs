@@ -183,10 +183,13 @@ internal sealed partial class ConnectionActor
                 _rcv.Nxt = nxt;
                 DeliverData(_reassembled.WrittenSpan);
             }
-            if (data.Length > 0 || hadHoles)
+            if (data.Length > 0)
+                NoteDataArrived();
+            // With the FIN in order, step eight acknowledges data and FIN in one ACK.
+            if ((data.Length > 0 || hadHoles) && !fin && !finReached)
             {
-                if (hadHoles || fin || finReached || ++_segmentsSinceAck >= 2 || _stack.Settings.DelayedAck == TimeSpan.Zero)
-                    SendAck();   // at least every second segment; at once when a gap is filled or delayed ACK is off
+                if (hadHoles || _quickAcks > 0 || ++_segmentsSinceAck >= 2 || _stack.Settings.DelayedAck == TimeSpan.Zero)
+                    SendAck();   // at least every second segment; at once when a gap is filled, in quick-ACK mode, or delayed ACK is off
                 else if (!Timers.IsTimerActive(TimerKeys.DelayedAck))
                     Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
             }
@@ -202,6 +205,20 @@ internal sealed partial class ConnectionActor
             return;
         }
         TrySendAfterAck();
+    }
+
+    /// <summary>
+    /// In-order data arrived. Quick-ACK mode (Linux tcp_event_data_recv): the first data of the connection, and data
+    /// after a pause longer than the RTO (the sender is likely restarting from a small window), give the next
+    /// quick-acks ACKs at once instead of delayed.
+    /// </summary>
+    private void NoteDataArrived()
+    {
+        var now = Now;
+        if (!_dataReceived || now - _lastDataAt > _rtt.Rto)
+            _quickAcks = Math.Max(_quickAcks, _stack.Settings.QuickAcks);
+        _dataReceived = true;
+        _lastDataAt = now;
     }
 
     /// <summary>

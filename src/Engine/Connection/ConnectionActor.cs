@@ -56,6 +56,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>RCV.NXT + the window of the last ACK we sent: the right edge the peer knows.</summary>
     private SeqNum _advertisedRightEdge;
 
+    /// <summary>TCP_CORK is on.</summary>
+    private bool _cork;
+    /// <summary>The last Write said More (MSG_MORE): the tail of the send buffer waits for more and has no PSH.</summary>
+    private bool _moreQueued;
+    /// <summary>Push (or uncork, or the cork ceiling) asked that the held tail go out now.</summary>
+    private bool _pushHeld;
+    /// <summary>tcp(7): "there is a 200 millisecond ceiling on the time for which output is corked by TCP_CORK".</summary>
+    private static readonly TimeSpan CorkCeiling = TimeSpan.FromMilliseconds(200);
     private bool _finQueued;
     private bool _finSent;
     /// <summary>Retransmissions of the segment at SND.UNA since it was last acknowledged.</summary>
@@ -70,6 +78,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>Bytes sent by limited transmit since the last new ACK: not part of FlightSize for ssthresh (RFC 5681 3.2 step 2).</summary>
     private int _limitedTransmitBytes;
     private int _segmentsSinceAck;
+    /// <summary>ACKs still to be sent at once rather than delayed (quick-ACK mode, Linux icsk_ack.quick).</summary>
+    private int _quickAcks;
+    private bool _dataReceived;
+    /// <summary>When the last data segment arrived (ESTABLISHED until one has): Linux icsk_ack.lrcvtime.</summary>
+    private TimeSpan _lastDataAt;
     private int _keepaliveProbes;
     /// <summary>A zero-window probe sent the octet at SND.NXT without advancing SND.NXT (it lies beyond the window).</summary>
     private bool _windowProbeOut;
@@ -145,6 +158,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             _countedEstablished = true;
             Counters.Add(TcpCounter.CurrEstab);
+            _lastDataAt = Now;
         }
         _state = state;
         Become(behaviour);
@@ -248,6 +262,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if ((flags & TcpFlags.Rst) == 0)
                 _advertisedRightEdge = ack + (uint)tcp.Window;
             _segmentsSinceAck = 0;
+            if (_quickAcks > 0)
+                _quickAcks--;   // Linux tcp_dec_quickack_mode: every ACK sent uses one
             Timers.Cancel(TimerKeys.DelayedAck);
         }
     }
@@ -313,8 +329,21 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (!_cc.InRecovery && !_rtoRecovery && (long)_snd.InFlight + len > _cc.Cwnd)
                 _limitedTransmitBytes += len;   // beyond cwnd: sent by limited transmit
             bool last = len == unsent;
+            if (last && (_cork || _moreQueued) && !_pushHeld && !_finQueued && len < PayloadRoom(options))
+            {
+                // TCP_CORK / MSG_MORE: a partial last segment waits for more data, at most the ceiling.
+                if (!Timers.IsTimerActive(TimerKeys.Cork))
+                    Timers.StartSingleTimer(TimerKeys.Cork, CorkTimeout.Instance, CorkCeiling);
+                return false;
+            }
             bool fin = last && _finQueued && _pendingWrite is null;
-            var flags = TcpFlags.Ack | (last ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            // PSH on the segment that empties the buffer (RFC 9293 3.9.1), unless the last write said More.
+            var flags = TcpFlags.Ack | (last && !_moreQueued ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            if (last)
+            {
+                _pushHeld = false;
+                Timers.Cancel(TimerKeys.Cork);
+            }
             Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options);
             _lastSentStart = _snd.Nxt;
             _bytesSent += len;
@@ -526,6 +555,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case FinWait2Timeout:
                 EnterClosed();
                 return true;
+            case CorkTimeout:
+                PushHeld();
+                return true;
             case TimeWaitTimeout:
                 EnterClosed();
                 return true;
@@ -661,6 +693,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             return;
         }
         int taken = _sendBuffer.Append(w.Data.Span);
+        if (taken > 0 || w.Data.Length == 0)
+            _moreQueued = w.More;
         if (taken < w.Data.Length)
         {
             _pendingWrite = w;
@@ -673,6 +707,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
         if (_state is TcpState.Established or TcpState.CloseWait)
             TrySend();
+    }
+
+    /// <summary>Sends the tail that corking or Write.More holds back.</summary>
+    private void PushHeld()
+    {
+        _pushHeld = true;
+        if (_state is TcpState.Established or TcpState.CloseWait)
+            TrySend();
+        if (_sendBuffer.Count <= _snd.InFlight)
+            _pushHeld = false;   // nothing waits: later writes are held again
     }
 
     /// <summary>After an ACK freed send-buffer space: move more of the pending write in; ack it when complete.</summary>
@@ -699,8 +743,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
         _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
-        
-        _heldBytes, _readingSuspended, _params.Options.NoDelay ?? false, _sendBuffer.Capacity);
+        _heldBytes, _readingSuspended, _params.Options.NoDelay ?? false, _sendBuffer.Capacity,
+        Smss, _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
     private bool HandleCommon(object message)
@@ -721,6 +765,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return true;
             case Detach:
                 OnDetach();
+                return true;
+            case Cork cork:
+                _cork = cork.On;
+                if (!cork.On)
+                    PushHeld();   // Linux tcp_sock_set_cork(false): push what waits
+                return true;
+            case Push:
+                PushHeld();
                 return true;
             default:
                 return HandleTimer(message);

@@ -38,6 +38,13 @@ internal sealed class FinWait2Timeout
     public static readonly FinWait2Timeout Instance = new();
 }
 
+/// <summary>Corked data (or data written with More) has waited long enough: send it.</summary>
+internal sealed class CorkTimeout
+{
+    public static readonly CorkTimeout Instance = new();
+    private CorkTimeout() { }
+}
+
 internal static class TimerKeys
 {
     public const string Retransmission = "rto";
@@ -46,4 +53,5 @@ internal static class TimerKeys
     public const string Keepalive = "keepalive";
     public const string Persist = "persist";
     public const string FinWait2 = "finwait2";
+    public const string Cork = "cork";
 }

@@ -45,6 +45,7 @@ public class SupervisionTests : StackTestKit
         // The other connection is untouched.
         s.Inject(40002, 7, TcpFlags.Ack | TcpFlags.Psh, 1001, goodIss + 1, data: "still here"u8.ToArray());
         Assert.Equal("still here"u8.ToArray(), app.ExpectMsg<Received>().Data.ToArray());
+        Assert.Equal(goodIss + 1, s.Next().Seq);   // its quick ACK
         good.Tell(GetStatus.Instance, TestActor);
         Assert.Equal(TcpState.Established, ExpectMsg<ConnectionStatus>().State);
 

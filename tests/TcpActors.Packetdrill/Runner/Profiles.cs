@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TcpActors.Engine.Configuration;
+using TcpActors.Engine.Congestion;
 using TcpActors.Packetdrill.Script;
 
 namespace TcpActors.Packetdrill.Runner;
@@ -7,7 +8,8 @@ namespace TcpActors.Packetdrill.Runner;
 /// <summary>
 /// Maps a script's init command to stack settings instead of running it.
 /// <list type="bullet">
-/// <item>"legacy": no init command; Linux 3.11 defaults (syn retries 6, synack retries 5, wscale 6).</item>
+/// <item>"legacy": no init command; Linux 3.11 defaults (syn retries 6, synack retries 5, SACK, timestamps, window
+/// scaling with wscale 6: the receive window is set so that the stack's shift is 6 too).</item>
 /// <item>"linux-defaults": an init command naming a defaults.sh (gtests/net/common/defaults.sh, the selftests'
 /// ./defaults.sh); its sysctl lines are read and mapped one by one.</item>
 /// </list>
@@ -19,16 +21,22 @@ public sealed class Profile
 {
     public string Name { get; private set; }
     public TcpSettings Settings { get; private set; }
-    /// <summary>What each sysctl did (mapped, matched, or a feature the stack lacks), for verbose output.</summary>
+    /// <summary>What each sysctl did (mapped to a setting, matched the stack, or has no counterpart), for verbose output.</summary>
     public List<string> Notes { get; } = [];
-    /// <summary>Features turned on by the profile that the stack does not have: a script that uses them fails on its packet checks.</summary>
-    public List<string> Lacking { get; } = [];
 
     private Profile(string name, TcpSettings settings)
     {
         Name = name;
         Settings = settings;
     }
+
+    /// <summary>
+    /// The legacy scripts' Linux 3.11 offered wscale 6. The stack derives its shift from receive-window (the smallest
+    /// shift that brings it under 65536, TcpSettings.ReceiveWindowShift, the rule of Linux's tcp_select_initial_window),
+    /// so the largest window a shift of 6 covers gives 6. (On a current kernel run-on-linux.sh gets 7 from a 4 MiB
+    /// tcp_rmem and reads the scripts' "wscale 6" as 7; here the stack is configured, the scripts are checked as written.)
+    /// </summary>
+    public const int LegacyReceiveWindow = 65535 << 6;
 
     /// <summary>The settings every profile starts from: the stack's defaults (Linux's values), in virtual time.</summary>
     public static TcpSettings Base(TcpSettings defaults) => defaults;
@@ -37,9 +45,14 @@ public sealed class Profile
     {
         if (script.Init is null)
         {
-            var legacy = new Profile("legacy", defaults with { SynRetries = 6, SynAckRetries = 5 });
-            legacy.Notes.Add("Linux 3.11 defaults: syn retries 6, synack retries 5, wscale 6, SACK and timestamps on");
-            legacy.Lacking.AddRange(["window scaling (RFC 7323)", "SACK (RFC 2018)", "TCP timestamps (RFC 7323)"]);
+            var legacy = new Profile("legacy", defaults with
+            {
+                SynRetries = 6, SynAckRetries = 5,
+                WindowScaling = true, Timestamps = true, Sack = true,
+                ReceiveWindow = LegacyReceiveWindow,
+            });
+            legacy.Notes.Add($"Linux 3.11 defaults: syn retries 6, synack retries 5, SACK, timestamps, window scaling; " +
+                $"receive-window {LegacyReceiveWindow} (65535 << 6) so that the stack offers wscale {legacy.Settings.ReceiveWindowShift}, as Linux 3.11 did");
             return legacy;
         }
         var p = new Profile("linux-defaults", defaults);
@@ -106,15 +119,14 @@ public sealed class Profile
         int Int() => int.TryParse(value, out int v) ? v
             : throw new UnsupportedException($"{where}: {key}={value} is not an integer");
         void Matches(string why) => Notes.Add($"{key}={value}: {why}");
-        void Lacks(string feature)
+        void NoCounterpart(string why) => Notes.Add($"{key}={value}: no counterpart in the stack ({why}); a script that depends on it fails on its checks");
+        bool Flag(string setting)
         {
-            Lacking.Add(feature);
-            Notes.Add($"{key}={value}: the stack has no {feature} (a script that negotiates it fails on its packet checks)");
-        }
-        void Off(string feature, int wanted)
-        {
-            if (Int() == wanted) Matches($"{feature} off, as in the stack");
-            else Lacks(feature);
+            int v = Int();
+            if (v is not (0 or 1))
+                throw new UnsupportedException($"{where}: {key}={value}: only 0 and 1 map to {setting}");
+            Matches($"{setting} = {(v == 1 ? "on" : "off")}");
+            return v == 1;
         }
         switch (k)
         {
@@ -165,24 +177,74 @@ public sealed class Profile
                 break;
             }
             case "tcp_rmem":
-                // Without window scaling the stack announces at most 65535; Linux's first windows are within that too.
-                Matches("receive-window stays 65535 (no window scaling in the stack; the corpus does not check outbound windows)");
+            {
+                // Linux takes its window scale from the largest receive buffer, max(tcp_rmem[2], rmem_max)
+                // (tcp_select_initial_window: the smallest shift that brings it under 65536). The stack derives its
+                // shift from receive-window by the same rule, so receive-window = tcp_rmem[2] gives Linux's shift
+                // (15 MiB: 8). The windows announced after the SYN differ (Linux grows them by autotuning); the
+                // corpus does not check them.
+                var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length != 3 || !int.TryParse(parts[2], out int max) || max < 1)
+                    throw new UnsupportedException($"{where}: {key}={value} is not 'min default max'");
+                int window = Math.Min(max, TcpSettings.MaxReceiveWindow);
+                Settings = Settings with { ReceiveWindow = window };
+                Matches($"receive-window = {window} (tcp_rmem max): window scale {Settings.ReceiveWindowShift}");
                 break;
-            case "tcp_timestamps": Off("TCP timestamps (RFC 7323)", 0); break;
-            case "tcp_sack": Off("SACK (RFC 2018)", 0); break;
-            case "tcp_dsack": Off("D-SACK (RFC 2883)", 0); break;
-            case "tcp_window_scaling": Off("window scaling (RFC 7323)", 0); break;
-            case "tcp_ecn": Off("ECN (RFC 3168)", 0); break;
+            }
+            case "tcp_timestamps":
+                Settings = Settings with { Timestamps = Flag("timestamps (RFC 7323)") };
+                break;
+            case "tcp_sack":
+                Settings = Settings with { Sack = Flag("sack (RFC 2018)") };
+                break;
+            case "tcp_window_scaling":
+                Settings = Settings with { WindowScaling = Flag("window-scaling (RFC 7323)") };
+                if (!Settings.WindowScaling && Settings.ReceiveWindow > 65535)
+                    Settings = Settings with { ReceiveWindow = 65535 };
+                break;
+            case "tcp_dsack":
+                // The stack reports duplicates (RFC 2883) whenever SACK is on; it has no switch for D-SACK alone.
+                if (Int() != 1)
+                    throw new UnsupportedException($"{where}: {key}={value}: the stack always sends D-SACK blocks when SACK is on (RFC 2883)");
+                Matches("D-SACK with SACK, as in the stack");
+                break;
+            case "tcp_congestion_control":
+            {
+                var cc = value switch { "cubic" => CongestionAlgorithm.Cubic, "reno" => CongestionAlgorithm.NewReno, _ => (CongestionAlgorithm?)null }
+                    ?? throw new UnsupportedException($"{where}: {key}={value}: the stack has cubic and newreno (Linux 'reno')");
+                Settings = Settings with { CongestionControl = cc };
+                Matches($"congestion-control = {cc}");
+                break;
+            }
+            case "tcp_reordering":
+                if (Int() != 3)
+                    throw new UnsupportedException($"{where}: {key}={value}: the stack's duplicate-ACK threshold is 3 (RFC 5681 3.2, RFC 6675 DupThresh)");
+                Matches("DupThresh 3, as in the stack");
+                break;
+            case "tcp_slow_start_after_idle":
+                // The stack does not reduce cwnd after an idle period (RFC 5681 4.1 restart window): Linux with 0.
+                if (Int() != 0)
+                    throw new UnsupportedException($"{where}: {key}={value}: the stack keeps cwnd across idle periods (no RFC 5681 4.1 restart window)");
+                Matches("cwnd kept after idle, as in the stack");
+                break;
+            case "tcp_ecn":
+                if (Int() != 0)
+                    throw new UnsupportedException($"{where}: {key}={value}: the stack has no ECN (RFC 3168)");
+                Matches("ECN off, as in the stack");
+                break;
             case "tcp_fastopen":
                 // Client/server Fast Open needs a cookie or a TFO option in the script's packets; without them it changes nothing.
                 Notes.Add($"{key}={value}: the stack has no TCP Fast Open (RFC 7413); scripts without TFO options are unaffected");
                 break;
-            case "tcp_fastopen_key" or "tcp_ecn_option" or "tcp_pacing_ss_ratio" or "tcp_pacing_ca_ratio" or "tcp_notsent_lowat"
-                or "tcp_tso_win_divisor" or "tcp_fack" or "tcp_frto" or "tcp_early_retrans" or "tcp_recovery"
-                or "tcp_slow_start_after_idle" or "tcp_congestion_control" or "tcp_reordering" or "tcp_syncookies":
-                // Tuning of mechanisms the stack does not have (congestion control, pacing, RACK/TLP, F-RTO, TSO, cookies):
-                // they shape timing and segmentation; a script that depends on them fails on its checks.
-                Notes.Add($"{key}={value}: no counterpart in the stack (a script that depends on it fails on its checks)");
+            case "tcp_frto": NoCounterpart("F-RTO, RFC 5682: after an RTO the stack goes back to SND.UNA"); break;
+            case "tcp_early_retrans" or "tcp_recovery": NoCounterpart("RACK-TLP, RFC 8985: the stack recovers by RFC 6675"); break;
+            case "tcp_fack": NoCounterpart("FACK, off here as well"); break;
+            case "tcp_tso_win_divisor": NoCounterpart("TSO deferral: the stack sends MSS-sized segments, the runner joins them"); break;
+            case "tcp_pacing_ss_ratio" or "tcp_pacing_ca_ratio": NoCounterpart("pacing"); break;
+            case "tcp_notsent_lowat": NoCounterpart("TCP_NOTSENT_LOWAT; the default (no limit) is the stack's behaviour"); break;
+            case "tcp_syncookies": NoCounterpart("SYN cookies: the stack drops SYNs when its SYN queue is full"); break;
+            case "tcp_fastopen_key" or "tcp_ecn_option":
+                NoCounterpart("TFO/AccECN tuning");
                 break;
             default:
                 throw new UnsupportedException($"{where}: unknown sysctl {key}={value}");

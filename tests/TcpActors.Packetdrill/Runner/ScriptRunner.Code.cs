@@ -23,6 +23,12 @@ public sealed partial class ScriptRunner
         ["tcpi_bytes_received"] = st => st.BytesReceived,
         ["tcpi_snd_wnd"] = st => st.SndWnd,
         ["tcpi_rcv_wnd"] = st => st.RcvWnd,
+        ["tcpi_last_data_recv"] = st => (long)st.LastDataReceived.TotalMilliseconds,
+        ["tcpi_snd_mss"] = st => st.SendMss,
+        ["tcpi_snd_cwnd"] = st => st.SendMss > 0 ? st.Cwnd / st.SendMss : 0,
+        ["tcpi_snd_ssthresh"] = st => st.Ssthresh == int.MaxValue ? 0x7fffffff : st.SendMss > 0 ? st.Ssthresh / st.SendMss : 0,
+        ["tcpi_snd_wscale"] = st => st.SndWindowShift,
+        ["tcpi_rcv_wscale"] = st => st.RcvWindowShift,
     };
 
     private static readonly Dictionary<string, long> Constants = new()
@@ -68,6 +74,12 @@ public sealed partial class ScriptRunner
         var sock = _lastConnection ?? throw new UnsupportedException("%{ }% before any connection exists");
         if (sock.Connection is not { } conn)
             throw new UnsupportedException("%{ }% on a connection the runner has no actor for");
+        return StatusOf(conn);
+    }
+
+    /// <summary>STATUS of a connection actor (null when it has stopped).</summary>
+    private ConnectionStatus? StatusOf(IActorRef conn)
+    {
         var inbox = new List<(object, IActorRef)>();
         var probe = _sys.ActorOf(Sink.Props(inbox));
         WaitStarted(probe);

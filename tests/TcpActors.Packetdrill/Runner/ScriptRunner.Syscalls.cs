@@ -272,8 +272,15 @@ public sealed partial class ScriptRunner
     {
         var sock = Connection(s);
         long n = Int(Arg(s, 2), $"{s.Name}() length");
+        bool more = false;
         if (s.Name == "send" && s.Args.Count > 3 && Arg(s, 3) is not IntExpr { Value: 0 })
-            throw new UnsupportedException($"send() flags {Arg(s, 3)}: the stack has no MSG_MORE / corking, only plain writes");
+        {
+            var flags = Arg(s, 3) is OrExpr o ? o.Terms.Select(Name).ToList() : [Name(Arg(s, 3))];
+            foreach (var f in flags)
+                if (f != "MSG_MORE")
+                    throw new UnsupportedException($"send() flag {f}: only MSG_MORE is supported");
+            more = true;   // Write.More: a partial last segment waits for more, without PSH
+        }
         if (sock.PendingError is { } err)
         {
             sock.PendingError = null;
@@ -284,7 +291,7 @@ public sealed partial class ScriptRunner
         if (sock.Kind != SocketKind.Connection && !sock.Established)
             return Now(-1, sock.Kind == SocketKind.Connecting ? "EAGAIN" : "ENOTCONN");
         long id = _nextWriteId++;
-        sock.Connection!.Tell(new Write(new byte[n], new WriteDone(id)), sock.Sink);
+        sock.Connection!.Tell(new Write(new byte[n], new WriteDone(id), more), sock.Sink);
         Collect();
         return () =>
         {
@@ -498,7 +505,21 @@ public sealed partial class ScriptRunner
                 if (Int(value, opt) == 0)
                     throw new UnsupportedException("TCP_NODELAY 0 (Nagle's algorithm): the stack has no Nagle algorithm, it always sends at once");
                 sock.NoDelay = true;   // the stack never delays small segments: TCP_NODELAY is its only behaviour
+                // Linux: setting TCP_NODELAY pushes what TCP_CORK or MSG_MORE holds back.
+                if (sock.Connection is { } pushed && !sock.Dead)
+                    pushed.Tell(Push.Instance, sock.Sink);
+                Collect();
                 return Now(0);
+            case "TCP_CORK":
+            {
+                bool on = Int(value, opt) != 0;
+                if (sock.Connection is not { } corked)
+                    throw new UnsupportedException("setsockopt(TCP_CORK) on a socket without a connection: the stack corks a connection (Cork command)");
+                if (!sock.Dead)
+                    corked.Tell(new Cork(on), sock.Sink);
+                Collect();
+                return Now(0);
+            }
             default:
                 throw new UnsupportedException($"setsockopt({level}, {opt}): {Why(opt)}");
         }
@@ -506,7 +527,6 @@ public sealed partial class ScriptRunner
 
     private static string Why(string opt) => opt switch
     {
-        "TCP_CORK" => "the stack has no corking",
         "TCP_MAXSEG" => "the stack takes no per-connection MSS",
         "TCP_USER_TIMEOUT" => "the stack has no user timeout (RFC 5482) setting",
         "SO_RCVBUF" or "SO_SNDBUF" => "buffer sizes are stack settings, not socket options",
@@ -533,7 +553,13 @@ public sealed partial class ScriptRunner
             case "TCP_KEEPCNT": actual = sock.Options.KeepaliveProbes ?? _profile.Settings.KeepaliveProbes; break;
             case "TCP_NODELAY": actual = sock.NoDelay ? 1 : 0; break;
             case "TCP_MAXSEG":
-                throw new UnsupportedException("getsockopt(TCP_MAXSEG): ConnectionStatus does not expose the connection's send MSS");
+            {
+                // Linux: the send MSS (mss_cache: the peer's MSS less the timestamps option) once connected.
+                if (sock.Connection is not { } conn)
+                    throw new UnsupportedException("getsockopt(TCP_MAXSEG) on a socket that is not connected: the stack takes no per-socket MSS");
+                actual = StatusOf(conn)?.SendMss ?? throw Fail("getsockopt(TCP_MAXSEG): the connection is gone");
+                break;
+            }
             default:
                 throw new UnsupportedException($"getsockopt({opt}) is not supported by the runner");
         }

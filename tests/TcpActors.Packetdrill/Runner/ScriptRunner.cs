@@ -117,8 +117,7 @@ public sealed partial class ScriptRunner
         }
         catch (ScriptFailure e)
         {
-            string lacking = profile.Lacking.Count > 0 ? $" [profile {profile.Name} wants {string.Join(", ", profile.Lacking.Distinct())}: the stack lacks them]" : "";
-            return new ScriptResult(script.Path, Verdict.Fail, e.Message + lacking, sw.Elapsed, runner._eventsRun, profile.Name);
+            return new ScriptResult(script.Path, Verdict.Fail, e.Message, sw.Elapsed, runner._eventsRun, profile.Name);
         }
         finally
         {
@@ -371,7 +370,7 @@ public sealed partial class ScriptRunner
         if (actual.At < lo || actual.At > hi)
             throw Fail($"timing: expected {(p.Time.Kind == TimeKind.Any ? "any time" : $"between {Fmt(lo < TimeSpan.Zero ? TimeSpan.Zero : lo)} and {Fmt(hi)}")}, " +
                 $"sent at {Fmt(actual.At)}\n  packet: {DescribeActual(actual)}");
-        _log?.WriteLine($"{Fmt(actual.At),10} > {DescribeActual(actual)}");
+        _log?.WriteLine($"{Fmt(actual.At),10} {DescribeActual(actual)}");
         _lastEventTime = actual.At.TotalSeconds;
         Collect();
     }
