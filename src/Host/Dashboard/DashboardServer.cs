@@ -40,6 +40,10 @@ public static class DashboardServer
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
         }
+        else
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
         // Part of a host (or a test) that has its own lifetime: no Ctrl+C handling and no "Application started" here.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrel(k => k.ListenTcpActors(stack.Address.ToIPAddress(), port));
