@@ -88,7 +88,7 @@ public class DashboardTests(ITestOutputHelper output) : InteropTestKit(output)
 
         try
         {
-            string dom = Chromium("--dump-dom");
+            string dom = Chromium(5000, "--dump-dom");
             Assert.Contains("<title>TcpActors dashboard</title>", dom);
             Assert.DoesNotContain("data-updates=\"0\"", dom);   // the script ran and rendered at least one status
             Assert.Contains($"data-local=\"198.18.0.2:7\" data-remote=\"198.18.0.1:{echoPort}\" data-state=\"ESTAB\"", dom);
@@ -97,7 +97,7 @@ public class DashboardTests(ITestOutputHelper output) : InteropTestKit(output)
 
             string png = ScreenshotPath;
             File.Delete(png);
-            Chromium($"--screenshot={png}", "--window-size=1500,760", "--hide-scrollbars");
+            Chromium(15000, $"--screenshot={png}", "--window-size=1500,760", "--hide-scrollbars");   // more polls: fuller charts
             Assert.True(File.Exists(png), "no screenshot was written");
             Assert.True(new FileInfo(png).Length > 10_000, "the screenshot is (nearly) empty");
             Output.WriteLine($"screenshot: {png}");
@@ -114,7 +114,7 @@ public class DashboardTests(ITestOutputHelper output) : InteropTestKit(output)
     /// Runs headless Chromium in the namespace on the dashboard with a fresh profile; the virtual time budget lets the
     /// page poll a few times before the DOM is dumped or the screenshot taken. Returns its standard output.
     /// </summary>
-    private string Chromium(params string[] what)
+    private string Chromium(int virtualTimeBudgetMs, params string[] what)
     {
         var profile = Directory.CreateTempSubdirectory("tcpa-chromium-");
         try
@@ -123,7 +123,7 @@ public class DashboardTests(ITestOutputHelper output) : InteropTestKit(output)
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", $"--user-data-dir={profile.FullName}",
-                "--virtual-time-budget=5000", .. what, "http://198.18.0.2/",
+                $"--virtual-time-budget={virtualTimeBudgetMs}", .. what, "http://198.18.0.2/",
             ];
             var r = Ns.Namespace.ExecProgram("chromium", args, TimeSpan.FromSeconds(90));
             Assert.True(r.ExitCode == 0, $"chromium failed ({r.ExitCode}): {r.StandardError}");
