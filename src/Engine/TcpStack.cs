@@ -21,8 +21,12 @@ public sealed class TcpStack
     public TcpSettings Settings { get; }
     public Ipv4Address Address { get; }
 
-    private TcpStack(IActorRef manager, TcpCounters counters, TcpSettings settings, Ipv4Address address)
+    /// <summary>The actor system the stack runs in (where adapters such as the Stream API start their actors).</summary>
+    public ActorSystem System { get; }
+
+    private TcpStack(ActorSystem system, IActorRef manager, TcpCounters counters, TcpSettings settings, Ipv4Address address)
     {
+        System = system;
         Manager = manager;
         Counters = counters;
         Settings = settings;
@@ -72,6 +76,6 @@ public sealed class TcpStack
                 .WithDispatcher(settings.Dispatcher);
         }
         var manager = name is null ? system.ActorOf(props) : system.ActorOf(props, name);
-        return new TcpStack(manager, counters, settings, address);
+        return new TcpStack(system, manager, counters, settings, address);
     }
 }

@@ -1,3 +1,5 @@
+using TcpActors.Host.Services;
+
 namespace TcpActors.Host;
 
 /// <summary>The hosted endpoint's settings: the "TcpActors" section of config/appsettings.json,
@@ -37,6 +39,9 @@ public sealed class EndpointOptions
     /// Empty by default. On the command line: --TcpActors:DiscardPorts:0 9001 --TcpActors:DiscardPorts:1 9002.</summary>
     public List<int> DiscardPorts { get; set; } = [];
 
+    /// <summary>The port of the live dashboard (HTTP, served over the stack itself: the page, and /api/status as JSON); 0 turns it off.</summary>
+    public int DashboardPort { get; set; } = 80;
+
     /// <summary>On Ctrl+C / SIGTERM: how long connections get to close with FIN before the rest are reset.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -67,6 +72,10 @@ public sealed class EndpointOptions
             if (TcpActors.Host.Services.BuiltInServices.All.Any(s => s.Port == port))
                 throw new ArgumentException($"TcpActors:DiscardPorts: port {port} is a built-in service's", nameof(DiscardPorts));
         }
+        if (DashboardPort is < 0 or > 65535)
+            throw new ArgumentOutOfRangeException(nameof(DashboardPort), DashboardPort, "TcpActors:DashboardPort must be 0 (off) or a port 1..65535");
+        if (DashboardPort != 0 && (BuiltInServices.All.Any(s => s.Port == DashboardPort && Services.Contains(s.Name, StringComparer.OrdinalIgnoreCase)) || DiscardPorts.Contains(DashboardPort)))
+            throw new ArgumentException($"TcpActors:DashboardPort {DashboardPort} is a service's port", nameof(DashboardPort));
         if (DiscardPorts.Distinct().Count() != DiscardPorts.Count)
             throw new ArgumentException("TcpActors:DiscardPorts lists a port twice", nameof(DiscardPorts));
         if (ShutdownGrace < TimeSpan.Zero)
@@ -75,5 +84,5 @@ public sealed class EndpointOptions
 
     public override string ToString() =>
         $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} local={LocalAddress} peer={PeerAddress}/{PrefixLength} " +
-        $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} capture={(CapturePath == "" ? "off" : CapturePath)}";
+        $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} dashboard={(DashboardPort == 0 ? "off" : DashboardPort)} capture={(CapturePath == "" ? "off" : CapturePath)}";
 }

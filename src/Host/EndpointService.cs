@@ -21,6 +21,12 @@ internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSy
     private DeviceEnvironment? _environment;
     private TcpStack? _stack;
 
+    /// <summary>The running stack (null before StartAsync).</summary>
+    public TcpStack? Stack => _stack;
+
+    /// <summary>The namespace the endpoint made, or null when it runs in the host's own.</summary>
+    public string? NamespaceName => _environment?.Namespace?.Name;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;

@@ -23,7 +23,10 @@ builder.Services.AddAkka("tcpactors", (akka, _) =>
     akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
     akka.ConfigureLoggers(loggers => loggers.AddLoggerFactory());
 });
-builder.Services.AddHostedService<EndpointService>();
+builder.Services.AddSingleton<EndpointService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointService>());
+// After the endpoint: the dashboard starts once the stack runs and stops before it.
+builder.Services.AddHostedService<TcpActors.Host.Dashboard.DashboardService>();
 
 using var host = builder.Build();
 await host.RunAsync();

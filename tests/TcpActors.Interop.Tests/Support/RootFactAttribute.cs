@@ -15,6 +15,19 @@ public sealed class RootFactAttribute : FactAttribute
         if (InteropEnvironment.MissingPrerequisite() is { } reason)
             Skip = reason;
     }
+
+    /// <summary>Programs the test runs (inside its namespace): without one of them it is skipped, except on CI.</summary>
+    public string[] Programs
+    {
+        get => [];
+        set
+        {
+            if (Skip is not null || InteropEnvironment.IsCi)
+                return;
+            if (value.FirstOrDefault(p => !InteropEnvironment.CommandExists(p)) is { } missing)
+                Skip = $"this test needs `{missing}` (Debian package {missing}; .ci/run installs it)";
+        }
+    }
 }
 
 public static partial class InteropEnvironment
