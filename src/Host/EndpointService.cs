@@ -12,35 +12,30 @@ using TcpActors.Host.Services;
 namespace TcpActors.Host;
 
 /// <summary>
-/// The hosted endpoint: makes the namespace and TUN device, runs the stack on them, serves the built-in
+/// The hosted endpoint: the stack runs on the namespace's TUN device (started by WithTcpActors), this serves the built-in
 /// services, and on Ctrl+C / SIGTERM stops accepting, closes connections with FIN within the grace period,
 /// resets the rest, and removes the device.
 /// </summary>
-internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSystem system, ILogger<EndpointService> log) : IHostedService
+internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSystem system, EndpointDevice device,
+    ILogger<EndpointService> log) : IHostedService
 {
-    private DeviceEnvironment? _environment;
     private TcpStack? _stack;
 
     /// <summary>The running stack (null before StartAsync).</summary>
     public TcpStack? Stack => _stack;
 
     /// <summary>The namespace the endpoint made, or null when it runs in the host's own.</summary>
-    public string? NamespaceName => _environment?.Namespace?.Name;
+    public string? NamespaceName => device.NamespaceName;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        o.Validate();
-        log.LogInformation("TcpActors endpoint: {Options}", o);
-        var settings = TcpSettings.Create(system.Settings.Config);
-        _environment = DeviceEnvironment.Create(o, log, system.Scheduler);
         try
         {
-            var address = Ipv4Address.Parse(o.LocalAddress);
-            _stack = TcpStack.Start(system, _environment.LinkFactory, address, settings, "tcp",
-                restartBackoff: (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+            // Started by WithTcpActors with the actor system (Program.cs), after EndpointDevice made the namespace.
+            _stack = TcpActorsExtension.Get(system).DefaultStack.Stack;
             var binder = system.ActorOf(Props.Create(() => new ServiceBinder(_stack, o.Services, o.DiscardPorts, log)), "services");
-            string exec = _environment.Namespace is { } ns ? $"ip netns exec {ns.Name} " : "";
+            string exec = device.NamespaceName is { } ns ? $"ip netns exec {ns} " : "";
             log.LogInformation("Listening on {Address}: {Services}", o.LocalAddress,
                 string.Join(", ", BuiltInServices.All.Where(s => o.Services.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).Select(s => $"{s.Name} {s.Port}")
                     .Concat(o.DiscardPorts.Select(p => $"discard {p}"))));
@@ -49,8 +44,7 @@ internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSy
         }
         catch
         {
-            _environment.Dispose();
-            _environment = null;
+            device.Close();
             throw;
         }
         return Task.CompletedTask;
@@ -74,7 +68,7 @@ internal sealed class EndpointService(IOptions<EndpointOptions> options, ActorSy
         }
         finally
         {
-            _environment?.Dispose();
+            device.Close();
         }
     }
 

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TcpActors.Engine.Configuration;
+using TcpActors.Engine.Hosting;
+using TcpActors.Engine.Wire;
 using TcpActors.Host;
+using TcpActors.Host.Device;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Configuration.SetBasePath(AppContext.BaseDirectory)
@@ -13,7 +16,8 @@ builder.Configuration.SetBasePath(AppContext.BaseDirectory)
 builder.Services.Configure<EndpointOptions>(builder.Configuration.GetSection(EndpointOptions.Section));
 var endpoint = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
 
-builder.Services.AddAkka("tcpactors", (akka, _) =>
+builder.Services.AddSingleton<EndpointDevice>();
+builder.Services.AddAkka("tcpactors", (akka, services) =>
 {
     // User settings win over the stack's defaults.
     if (!string.IsNullOrWhiteSpace(endpoint.Hocon))
@@ -22,6 +26,11 @@ builder.Services.AddAkka("tcpactors", (akka, _) =>
     // The host stops the stack itself (FIN, grace period, RST) before the actor system goes down.
     akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
     akka.ConfigureLoggers(loggers => loggers.AddLoggerFactory());
+    // The stack starts with the actor system, on the TUN device in the endpoint's namespace (made just before it starts,
+    // deleted by EndpointService after it stopped); after a link failure it makes a new device after a backoff.
+    akka.WithTcpActors(tcp => tcp.AddStack(Ipv4Address.Parse(endpoint.LocalAddress),
+        system => services.GetRequiredService<EndpointDevice>().Open(system),
+        restartBackoff: (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30))));
 });
 builder.Services.AddSingleton<EndpointService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointService>());

@@ -47,6 +47,18 @@ public sealed class TcpActorsExtension : IExtension
         ReadOnlySpan<byte> isnSecret = default)
     {
         ArgumentNullException.ThrowIfNull(link);
+        return AddStack(new LinkFactory(() => link, link.Mtu), address, name, settings, isnSecret);
+    }
+
+    /// <summary>
+    /// Starts a stack with <paramref name="address"/> on links made by <paramref name="link"/>; with
+    /// <paramref name="restartBackoff"/>, the stack runs under a BackoffSupervisor and makes a new link after a link
+    /// failure (its listeners are told Unbound and must bind again).
+    /// </summary>
+    public TcpActorsStack AddStack(LinkFactory link, Ipv4Address address, string name = DefaultStackName, TcpSettings? settings = null,
+        ReadOnlySpan<byte> isnSecret = default, (TimeSpan Min, TimeSpan Max)? restartBackoff = null)
+    {
+        ArgumentNullException.ThrowIfNull(link);
         if (string.IsNullOrEmpty(name) || !ActorPath.IsValidPathElement(name))
             throw new ArgumentException($"'{name}' is not a valid stack name (it becomes part of actor names)", nameof(name));
         lock (_gate)
@@ -54,7 +66,7 @@ public sealed class TcpActorsExtension : IExtension
             if (_stacks.ContainsKey(name))
                 throw new InvalidOperationException($"a stack named '{name}' already exists");
             settings ??= Settings;
-            var stack = TcpStack.Start(_system, link, address, settings, $"tcp-actors-{name}", isnSecret);
+            var stack = TcpStack.Start(_system, link, address, settings, $"tcp-actors-{name}", isnSecret, restartBackoff);
             var akkaIo = _system.ActorOf(TcpActors.Engine.AkkaIo.AkkaIoManager.Props(stack, AkkaIoSettings), $"tcp-actors-{name}-akka-io");
             var s = new TcpActorsStack(name, stack, akkaIo);
             _stacks[name] = s;

@@ -15,8 +15,13 @@ public sealed class TcpActorsManager;
 /// <summary>Marker for <c>IRequiredActor&lt;TcpActorsAkkaIoManager&gt;</c>: the default stack's Akka.IO-compatible manager.</summary>
 public sealed class TcpActorsAkkaIoManager;
 
-/// <summary>A stack the host starts with the actor system.</summary>
-public sealed record TcpActorsStackOptions(string Name, Ipv4Address Address, Func<ActorSystem, ILink> Link);
+/// <summary>
+/// A stack the host starts with the actor system. <paramref name="Link"/> makes the link factory (called once, when the
+/// system starts; the factory itself is called again after each restart); with <paramref name="RestartBackoff"/>, the
+/// stack makes a new link after a link failure (see <see cref="TcpStack.Start(ActorSystem, LinkFactory, Ipv4Address, Configuration.TcpSettings?, string?, ReadOnlySpan{byte}, ValueTuple{TimeSpan, TimeSpan}?)"/>).
+/// </summary>
+public sealed record TcpActorsStackOptions(string Name, Ipv4Address Address, Func<ActorSystem, LinkFactory> Link,
+    (TimeSpan Min, TimeSpan Max)? RestartBackoff = null);
 
 /// <summary>
 /// Options of <see cref="TcpActorsHostingExtensions.WithTcpActors"/>. Every setting left null is not written, so HOCON
@@ -56,7 +61,24 @@ public sealed class TcpActorsOptions
     /// <summary>A stack started with the system; the first one added (or the one named "default") is the default stack.</summary>
     public TcpActorsOptions AddStack(Ipv4Address address, Func<ActorSystem, ILink> link, string name = TcpActorsExtension.DefaultStackName)
     {
-        Stacks.Add(new TcpActorsStackOptions(name, address, link));
+        ArgumentNullException.ThrowIfNull(link);
+        Stacks.Add(new TcpActorsStackOptions(name, address, system =>
+        {
+            var l = link(system);
+            return new LinkFactory(() => l, l.Mtu);
+        }));
+        return this;
+    }
+
+    /// <summary>
+    /// A stack started with the system on links made by a <see cref="LinkFactory"/>; with <paramref name="restartBackoff"/>,
+    /// a failed link is replaced by a new one after the backoff (listeners are told Unbound and must bind again).
+    /// </summary>
+    public TcpActorsOptions AddStack(Ipv4Address address, Func<ActorSystem, LinkFactory> linkFactory,
+        (TimeSpan Min, TimeSpan Max)? restartBackoff, string name = TcpActorsExtension.DefaultStackName)
+    {
+        ArgumentNullException.ThrowIfNull(linkFactory);
+        Stacks.Add(new TcpActorsStackOptions(name, address, linkFactory, restartBackoff));
         return this;
     }
 
@@ -137,7 +159,7 @@ public static class TcpActorsHostingExtensions
         {
             var tcp = TcpActorsExtension.Get(system);
             foreach (var s in options.Stacks)
-                tcp.AddStack(s.Link(system), s.Address, s.Name);
+                tcp.AddStack(s.Link(system), s.Address, s.Name, restartBackoff: s.RestartBackoff);
             if (options.Stacks.Count > 0)
             {
                 registry.Register<TcpActorsManager>(tcp.Manager);

@@ -36,6 +36,7 @@ public class TcpActorsHostingTests
     {
         MemoryWire? wire = null;
         MemoryWire Wire(ActorSystem s) => wire ??= new MemoryWire(s.Scheduler);
+        int factories = 0;
         using var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("hosted", builder =>
             {
@@ -50,7 +51,13 @@ public class TcpActorsHostingTests
                     o.DelayedAck = TimeSpan.FromTicks(2500); // 250 us
                     o.WriteCommandsQueueMaxSize = 7;
                     o.AddStack(A, s => Wire(s).A);          // "default"
-                    o.AddStack(B, s => Wire(s).B, "peer");
+                    // The host's way: a link factory and a restart backoff (the stack runs under a BackoffSupervisor).
+                    o.AddStack(B, s =>
+                    {
+                        factories++;
+                        var link = Wire(s).B;
+                        return new LinkFactory(() => link, link.Mtu);
+                    }, restartBackoff: (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), name: "peer");
                 });
             }))
             .Build();
@@ -67,6 +74,7 @@ public class TcpActorsHostingTests
             Assert.Equal(TimeSpan.FromSeconds(60), tcp.Settings.FinTimeout);        // reference.conf
             Assert.Equal(7, tcp.AkkaIoSettings.WriteCommandsQueueMaxSize);
             Assert.Equal(["default", "peer"], tcp.Stacks.Select(s => s.Name).Order());
+            Assert.Equal(1, factories);
 
             var manager = await host.Services.GetRequiredService<IRequiredActor<TcpActorsManager>>().GetAsync();
             var akkaIo = await host.Services.GetRequiredService<IRequiredActor<TcpActorsAkkaIoManager>>().GetAsync();
