@@ -142,6 +142,7 @@ public class SlowReaderTests(ITestOutputHelper output) : InteropTestKit(output)
 
         // Watch the connection while the data flows: its undelivered bytes, its advertised window, the managed heap.
         int maxUndelivered = 0, polls = 0, zeroWindowPolls = 0, reopenings = 0;
+        long bytesAtLastZeroWindow = -1;
         bool closed = false;
         long maxHeapGrowth = 0, nextHeapSample = 0;
         var probe = CreateTestProbe();
@@ -168,6 +169,7 @@ public class SlowReaderTests(ITestOutputHelper output) : InteropTestKit(output)
             {
                 zeroWindowPolls++;
                 closed = true;
+                bytesAtLastZeroWindow = Interlocked.Read(ref state.Bytes);
             }
             else if (closed)
             {
@@ -197,7 +199,8 @@ public class SlowReaderTests(ITestOutputHelper output) : InteropTestKit(output)
         Assert.Equal(Convert.ToHexString(sent), Convert.ToHexString(state.Hash.GetCurrentHash()));
         Assert.InRange(maxUndelivered, 1, window);
         Assert.True(zeroWindowPolls > 0, "the advertised window was never seen at 0");
-        Assert.True(reopenings > 0, "the window was never seen opening again");
+        // The window opened again: bytes kept arriving after it was last seen at 0 (sampling may miss the moment itself).
+        Assert.True(state.Bytes > bytesAtLastZeroWindow, $"no byte arrived after the window was last seen at 0 ({reopenings} reopenings sampled)");
         // Far less than the 100 MB that passed: what is held is bounded by the window, not by the transfer.
         Assert.True(maxHeapGrowth < 64_000_000, $"the managed heap grew by {maxHeapGrowth / 1e6:0.0} MB");
         Assert.Equal(["Bound", "Connected", "PeerClosed", "Closed"], state.Events);
