@@ -64,9 +64,7 @@ public class AkkaIoEquivalenceTests(ITestOutputHelper output) : InteropTestKit(o
 
     private static void WaitFor(Func<bool> condition, EventLog log, string what)
     {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition() && DateTime.UtcNow < deadline)
-            Thread.Sleep(5);
+        SpinWait.SpinUntil(condition, Wait);
         Assert.True(condition(), $"{what} not within {Wait}: {string.Join(" | ", log.Sequences())}; failure {log.Failure}");
     }
 

@@ -82,7 +82,7 @@ public class DashboardTests(ITestOutputHelper output) : InteropTestKit(output)
             {
                 echo.Send(chunk);
                 ReceiveExactly(echo, chunk.Length);
-                Thread.Sleep(20);
+                stop.Token.WaitHandle.WaitOne(20);   // pace the traffic; ends at once when stopped
             }
         });
 

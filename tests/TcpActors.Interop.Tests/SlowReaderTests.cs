@@ -123,9 +123,7 @@ public class SlowReaderTests(ITestOutputHelper output) : InteropTestKit(output)
         var state = new ReaderState();
         Sys.ActorOf(Props.Create(() => new SlowReader(stack.AkkaIoManager, NamespaceFixture.StackEndPoint(Port), pull,
             10_000_000, TimeSpan.FromMilliseconds(200), state)), "reader");
-        var deadline = Stopwatch.StartNew();
-        while (state.Events.Count == 0 && deadline.Elapsed < Wait)
-            Thread.Sleep(1);
+        SpinWait.SpinUntil(() => state.Events.Count > 0, Wait);
         Assert.Equal("Bound", state.Events.FirstOrDefault());
 
         var client = ConnectKernelClient(Port);
@@ -150,7 +148,7 @@ public class SlowReaderTests(ITestOutputHelper output) : InteropTestKit(output)
         {
             if (state.Connection is not { } connection)
             {
-                Thread.Sleep(1);
+                SpinWait.SpinUntil(() => state.Connection is not null || state.PeerClosed, TimeSpan.FromMilliseconds(100));
                 continue;
             }
             connection.Tell(GetStatus.Instance, probe);
@@ -181,11 +179,11 @@ public class SlowReaderTests(ITestOutputHelper output) : InteropTestKit(output)
                 nextHeapSample += size / 10;
                 maxHeapGrowth = Math.Max(maxHeapGrowth, GC.GetTotalMemory(forceFullCollection: true) - baseline);
             }
-            Thread.Sleep(2);
+            SpinWait.SpinUntil(() => state.PeerClosed, TimeSpan.FromMilliseconds(2));   // the polling interval
         }
         byte[] sent = KernelStream.Await(sender, Bound - clock.Elapsed + TimeSpan.FromSeconds(5), "the kernel's send");
-        while (!state.Done && clock.Elapsed < Bound + TimeSpan.FromSeconds(5))
-            Thread.Sleep(1);
+        var left = Bound + TimeSpan.FromSeconds(5) - clock.Elapsed;
+        SpinWait.SpinUntil(() => state.Done, left > TimeSpan.Zero ? left : TimeSpan.Zero);
         var elapsed = clock.Elapsed;
         long heapAfter = GC.GetTotalMemory(forceFullCollection: true) - baseline;
 

@@ -33,13 +33,11 @@ public class EchoEquivalenceTests(ITestOutputHelper output) : AkkaIoTestKit
         var tcp = system.Tcp();   // Akka.IO's own manager
         system.ActorOf(service(tcp, new IPEndPoint(IPAddress.Loopback, 0), log), "h");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (log.Bound is null && log.Failure is null && DateTime.UtcNow < deadline)
-            Thread.Sleep(5);
+        SpinWait.SpinUntil(() => log.Bound is not null || log.Failure is not null, TimeSpan.FromSeconds(10));
         Assert.Null(log.Failure);
         Assert.NotNull(log.Bound);
         system.ActorOf(client(tcp, log.Bound!, log), "c");
-        while (log.Stopped < 2 && DateTime.UtcNow < deadline)
-            Thread.Sleep(5);
+        SpinWait.SpinUntil(() => log.Stopped >= 2, deadline - DateTime.UtcNow is { } left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
         Assert.True(log.Stopped == 2, $"not done within 10 s: {string.Join(" | ", log.Sequences())}");
         Assert.Null(log.Failure);
         system.Terminate().Wait(TimeSpan.FromSeconds(10));
