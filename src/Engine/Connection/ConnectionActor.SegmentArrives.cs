@@ -329,7 +329,7 @@ internal sealed partial class ConnectionActor
         _keepaliveProbes = 0;
         OnCumulativeAck(ack, dataAcked);
         if (_snd.InFlight == 0)
-            Timers.Cancel(TimerKeys.Retransmission);   // RFC 6298 5.2
+            StopRetransmissionTimer();                 // RFC 6298 5.2
         else
             RestartRetransmissionTimer();               // 5.3
     }

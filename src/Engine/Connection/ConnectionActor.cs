@@ -386,11 +386,22 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _rtt.StartTiming(_lastSentStart, _snd.Nxt, Now);   // with timestamps every ACK gives a sample
         if (!Timers.IsTimerActive(TimerKeys.Retransmission))
             StartRetransmissionTimer();
+        else if (_rtoDeadline == Disarmed)
+            RestartRetransmissionTimer();   // 5.1: the timer was stopped (5.2) but its Akka timer is still out
         Timers.Cancel(TimerKeys.Persist);
     }
 
     /// <summary>When the retransmission timer expires (RFC 6298), and when the Akka timer behind it fires (never later).</summary>
     private TimeSpan _rtoDeadline, _rtoTimerFiresAt;
+
+    /// <summary>The deadline of a retransmission timer that is stopped while its Akka timer is still out.</summary>
+    private static readonly TimeSpan Disarmed = TimeSpan.MaxValue;
+
+    /// <summary>
+    /// RFC 6298 5.2: all data acknowledged, the timer stops. The Akka timer is left out (cancelling and starting it
+    /// again with the next segment allocates, once per round trip in request/response); when it fires it is ignored.
+    /// </summary>
+    private void StopRetransmissionTimer() => _rtoDeadline = Disarmed;
 
     private void StartRetransmissionTimer()
     {
@@ -417,6 +428,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>The Akka timer fired: false when it fired before the deadline and was re-armed for the rest.</summary>
     private bool RetransmissionTimerFired()
     {
+        if (_rtoDeadline == Disarmed)
+            return false;   // stopped (5.2): nothing to do, and no re-arm
         TimeSpan left = _rtoDeadline - Now;
         if (left <= TimeSpan.Zero)
             return true;
