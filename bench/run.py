@@ -23,6 +23,14 @@ What it does:
        chargen  tcpsink sink -p 19       endpoint chargen -> kernel        Gbit/s   (lwip_tun has no chargen)
        rr       tcpbench rr -p 7         1-byte round trips, TCP_NODELAY   trans/s
        crr      tcpbench crr             connect+close over 9, 9001..9007  conn/s
+     and on request (--tests):
+       loss          bulk with --loss-percent (1) random drop each way: nftables numgen on the input and
+                     output hooks of the endpoint's namespace, matched on its TUN device (no netem here)
+       chargen-loss  chargen with the same loss: the endpoint sends, so its congestion control and loss
+                     recovery are what is measured (endpoint tcpactors-newreno: a second host with
+                     congestion-control = newreno and sack = off, for the comparison)
+       hold          tcpbench hold -c --hold-conns idle connections (TcpActors only): the endpoint's RSS and
+                     GC heap (status GcHeapBytes) before and --secs after they are all established, per connection
      recording per test: the endpoint process's CPU (utime+stime of all threads, /proc/PID/stat), its
      context switches (/proc/PID/task/*/status), the machine's busy CPU (/proc/stat), the packets and
      drops on the kernel's side of the device, and for TcpActors the GC's allocated bytes (read from the
@@ -515,6 +523,8 @@ def measure_one(a, ep, test, secs, rep, record=True):
         rec["gc_gen2"] = st1.get("GcGen2Collections", 0) - st0.get("GcGen2Collections", 0)
         rec["gc_pause_ms"] = st1.get("GcPauseMilliseconds", 0) - st0.get("GcPauseMilliseconds", 0)
         rec["retransmits"] = st1.get("TcpRetransSegs", 0) - st0.get("TcpRetransSegs", 0)
+        for key in ("Timeouts", "FastRetransmits", "SackRetransmits", "LostRetransmits"):
+            rec[key.lower()] = st1.get(f"Tcp{key}", 0) - st0.get(f"Tcp{key}", 0)
     if record:
         with open(a.results, "a") as f:
             f.write(json.dumps(rec) + "\n")
@@ -642,8 +652,8 @@ def report(recs, out=sys.stdout):
             continue
         sender = "the kernel sends, the endpoint receives (its ACKs/SACKs)" if base == "bulk" else "the endpoint sends (its congestion control and loss recovery)"
         p(f"\n{lt}: goodput with loss as a fraction of the loss-free {base} figure ({sender}; medians; target >= 0.50):\n")
-        p("| endpoint | loss-free Gbit/s | with loss Gbit/s | fraction | endpoint retransmits (median) | packets dropped by nft (median) |")
-        p("|---|---|---|---|---|---|")
+        p("| endpoint | loss-free Gbit/s | with loss Gbit/s | fraction | endpoint retransmits | RTO timeouts | fast retransmits | packets dropped by nft |")
+        p("|---|---|---|---|---|---|---|---|")
         for e in eps:
             b = med(r["value"] for r in g.get((e, base), []))
             l = med(r["value"] for r in g.get((e, lt), []))
@@ -651,8 +661,11 @@ def report(recs, out=sys.stdout):
                 continue
             rt = med(r.get("retransmits") for r in g.get((e, lt), []))
             nd = med(r.get("nft_dropped") for r in g.get((e, lt), []))
+            to = med(r.get("timeouts") for r in g.get((e, lt), []))
+            fr = med(r.get("fastretransmits") for r in g.get((e, lt), []))
+            cell = lambda v: "-" if v is None else f"{v:,.0f}"
             p(f"| {e} | {fmt(b, 'Gbit/s')} | {fmt(l, 'Gbit/s')} | {f'{l / b:.2f}' if b and l else '-'} | "
-              f"{'-' if rt is None else f'{rt:,.0f}'} | {'-' if nd is None else f'{nd:,.0f}'} |")
+              f"{cell(rt)} | {cell(to)} | {cell(fr)} | {cell(nd)} |")
     if "hold" in tests:
         p("\nIdle established connections (tcpbench hold; lwIP needs 304 B per connection, target <= 2,048 B):\n")
         p("| endpoint | connections | RSS delta B/conn | GC heap delta B/conn | connect time s |")
