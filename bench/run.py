@@ -422,19 +422,31 @@ def measure_hold(a, ep, secs, rep, record=True):
     rss0 = proc_status(pid, "VmRSS")
     hold_s = secs + 60   # time to settle and read; the client is stopped as soon as the figures are in
     t0 = time.time()
-    # The client needs a descriptor per connection; its namespace's port range is 1024..65535 over 8 ports.
-    p = subprocess.Popen(["ip", "netns", "exec", ep.ns, "prlimit", f"--nofile={n + 1024}", f"{a.work}/tcpbench", "hold",
-                          "-a", ep.addr, "-c", str(n), "-t", str(hold_s)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    started.append(p)
+    # The client needs a descriptor per connection: several tcpbench processes of at most the hard RLIMIT_NOFILE
+    # (a container may not raise it) each; its namespace's port range is 1024..65535 over 8 ports.
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    per = max(1, min(n, (hard if hard != resource.RLIM_INFINITY else n + 1024) - 64))
+    chunks = [min(per, n - i) for i in range(0, n, per)]
+    procs = []
+    for c in chunks:
+        p = subprocess.Popen(["ip", "netns", "exec", ep.ns, "prlimit", f"--nofile={c + 64}:{hard}", f"{a.work}/tcpbench", "hold",
+                              "-a", ep.addr, "-c", str(c), "-t", str(hold_s)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        started.append(p)
+        procs.append(p)
     rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name,
-           "test": "hold", "rep": rep, "secs": secs, "mtu": a.mtu, "unit": UNITS["hold"], "conns": n, "loadavg": loadavg()}
+           "test": "hold", "rep": rep, "secs": secs, "mtu": a.mtu, "unit": UNITS["hold"], "conns": n, "clients": len(procs),
+           "loadavg": loadavg()}
     try:
-        line, deadline = "", time.time() + 300
-        while not line.startswith("HELD") and p.poll() is None and time.time() < deadline:
-            line = p.stdout.readline()
-        if not line.startswith("HELD"):
-            rec["error"] = f"no HELD line: {line!r} {p.stderr.read()[-500:] if p.poll() is not None else ''}"
+        deadline, errors = time.time() + 300, []
+        for p in procs:
+            line = ""
+            while not line.startswith("HELD") and p.poll() is None and time.time() < deadline:
+                line = p.stdout.readline()
+            if not line.startswith("HELD"):
+                errors.append(f"no HELD line: {line!r} {p.stderr.read()[-300:] if p.poll() is not None else ''}")
+        if errors:
+            rec["error"] = "; ".join(errors)[:1000]
             rec["value"] = None
         else:
             rec["connect_s"] = round(time.time() - t0, 2)
@@ -448,8 +460,9 @@ def measure_hold(a, ep, secs, rep, record=True):
             rec["value"] = rec["rss_bytes_per_conn"]
             rec["vmhwm_kb"] = proc_status(pid, "VmHWM")
     finally:
-        stop(p, grace=5)
-        started.remove(p)
+        for p in procs:
+            stop(p, grace=5)
+            started.remove(p)
     # Let the connections close (the client's FINs) before the next test.
     time.sleep(3)
     if record:
