@@ -23,6 +23,14 @@ What it does:
        chargen  tcpsink sink -p 19       endpoint chargen -> kernel        Gbit/s   (lwip_tun has no chargen)
        rr       tcpbench rr -p 7         1-byte round trips, TCP_NODELAY   trans/s
        crr      tcpbench crr             connect+close over 9, 9001..9007  conn/s
+     and on request (--tests):
+       loss          bulk with --loss-percent (1) random drop each way: nftables numgen on the input and
+                     output hooks of the endpoint's namespace, matched on its TUN device (no netem here)
+       chargen-loss  chargen with the same loss: the endpoint sends, so its congestion control and loss
+                     recovery are what is measured (endpoint tcpactors-newreno: a second host with
+                     congestion-control = newreno and sack = off, for the comparison)
+       hold          tcpbench hold -c --hold-conns idle connections (TcpActors only): the endpoint's RSS and
+                     GC heap (status GcHeapBytes) before and --secs after they are all established, per connection
      recording per test: the endpoint process's CPU (utime+stime of all threads, /proc/PID/stat), its
      context switches (/proc/PID/task/*/status), the machine's busy CPU (/proc/stat), the packets and
      drops on the kernel's side of the device, and for TcpActors the GC's allocated bytes (read from the
@@ -42,8 +50,13 @@ if not os.path.isdir(ANCHORS):
 HZ = os.sysconf("SC_CLK_TCK")
 PREFIX = "tcpa-bench-"
 RUN_ID = f"{os.getpid()}"
-TESTS = ["bulk", "chargen", "rr", "crr"]
-UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s"}
+TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
+LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
+DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
+UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
+ENDPOINT_ORDER = ("kernel", "lwip", "tcpactors", "tcpactors-newreno")
+# The loss test's comparison variant: NewReno without SACK (the defaults are CUBIC with SACK).
+NEWRENO_HOCON = "tcp-actors.congestion-control = newreno\ntcp-actors.sack = off"
 CRR_PORTS = [9001, 9002, 9003, 9004, 9005, 9006, 9007]
 
 created_ns = []   # namespaces this run made (deleted on exit)
@@ -201,7 +214,7 @@ class Endpoint:
         raise NotImplementedError
 
     def supports(self, test):
-        return True
+        return test != "hold"   # idle connections: the stacks in our process (TcpActors) only
 
     def pids(self):
         return []
@@ -267,7 +280,7 @@ class Lwip(Endpoint):
         wait_for("lwIP to answer ping", lambda: ping_ok(self.ns, self.addr), 10)
 
     def supports(self, test):
-        return test != "chargen"   # lwip_tun serves echo and discard only
+        return test not in ("chargen", "chargen-loss", "hold")   # lwip_tun serves echo and discard only; its PCB pool is small
 
     def pid_for(self, test):
         return self.proc.pid      # ip netns exec execs the program: this is lwip_tun itself
@@ -279,22 +292,26 @@ class Lwip(Endpoint):
 class TcpActors(Endpoint):
     name = "tcpactors"
     addr = "198.18.12.2"
+    peer = "198.18.12.1"
+    suffix = "t"
+    extra_hocon = ""
 
     def __init__(self, a):
-        self.ns = ns_add("t")
+        self.ns = ns_add(self.suffix)
         logs = os.path.join(a.work, "logs")
         argv = ["ip", "netns", "exec", self.ns, f"{a.work}/host/TcpActors.Host",
                 "--TcpActors:Namespace", "", "--TcpActors:Device", "tatun0", "--TcpActors:Mtu", str(a.mtu),
-                "--TcpActors:LocalAddress", self.addr, "--TcpActors:PeerAddress", "198.18.12.1",
+                "--TcpActors:LocalAddress", self.addr, "--TcpActors:PeerAddress", self.peer,
                 "--TcpActors:ShutdownGrace", "00:00:01",
                 # Warnings and errors only: the host logs through Microsoft.Extensions.Logging, Akka through it too.
                 "--Logging:LogLevel:Default", a.host_log_level, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", a.host_log_level]
         for i, port in enumerate(CRR_PORTS):
             argv += [f"--TcpActors:DiscardPorts:{i}", str(port)]
-        if a.host_hocon:
-            argv += ["--TcpActors:Hocon", a.host_hocon]
+        hocon = "\n".join(h for h in (a.host_hocon, self.extra_hocon) if h)
+        if hocon:
+            argv += ["--TcpActors:Hocon", hocon]
         env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1")
-        f = open(f"{logs}/tcpactors.log", "w")
+        f = open(f"{logs}/{self.name}.log", "w")
         self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         started.append(self.proc)
         self.dev = (self.ns, "tatun0")
@@ -304,14 +321,17 @@ class TcpActors(Endpoint):
     def pid_for(self, test):
         return self.proc.pid
 
+    def supports(self, test):
+        return test != "hold" or self.name == "tcpactors"
+
     def pids(self):
         return [self.proc.pid]
 
     def status(self):
         """The host's status report (port 11) as {name: value} for the counter and process lines."""
-        code = (f"import socket,sys;s=socket.create_connection(('{self.addr}',11),5);s.settimeout(5);b=b''\n"
-                f"while True:\n d=s.recv(65536)\n if not d: break\n b+=d\nsys.stdout.write(b.decode())")
-        out = subprocess.run(["ip", "netns", "exec", self.ns, "python3", "-c", code], capture_output=True, text=True, timeout=20).stdout
+        code = (f"import socket,sys;s=socket.create_connection(('{self.addr}',11),5);s.settimeout(30);b=[]\n"
+                f"while True:\n d=s.recv(1<<20)\n if not d: break\n b.append(d)\nsys.stdout.write(b''.join(b).decode())")
+        out = subprocess.run(["ip", "netns", "exec", self.ns, "python3", "-c", code], capture_output=True, text=True, timeout=90).stdout
         vals = {}
         for line in out.splitlines():
             parts = line.split()
@@ -320,15 +340,52 @@ class TcpActors(Endpoint):
         return vals
 
 
-ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "tcpactors": TcpActors}
+class TcpActorsNewReno(TcpActors):
+    """A second host with NewReno and no SACK, for the loss test's comparison."""
+    name = "tcpactors-newreno"
+    addr = "198.18.13.2"
+    peer = "198.18.13.1"
+    suffix = "tn"
+    extra_hocon = NEWRENO_HOCON
+
+
+ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "tcpactors": TcpActors, "tcpactors-newreno": TcpActorsNewReno}
+
+
+# ------------------------------------------------------------------ impairment: random loss with nftables
+def loss_on(ep, percent):
+    """Drops percent% of the packets in each direction on the kernel's side of the endpoint's device (this kernel
+    has no netem): nftables numgen random on the input and output hooks, matched on the device."""
+    ns, dev = ep.dev
+    rules = (f"table ip tcpa_loss {{\n"
+             f" chain in {{ type filter hook input priority 0; policy accept; iifname \"{dev}\" numgen random mod 100 < {percent} counter drop; }}\n"
+             f" chain out {{ type filter hook output priority 0; policy accept; oifname \"{dev}\" numgen random mod 100 < {percent} counter drop; }}\n"
+             f"}}\n")
+    subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules, text=True, check=True, capture_output=True)
+
+
+def loss_off(ep):
+    """Removes the loss rules; returns the packets they dropped."""
+    ns = ep.dev[0]
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-j", "list", "table", "ip", "tcpa_loss"], capture_output=True, text=True)
+    dropped = 0
+    try:
+        for item in json.loads(out.stdout)["nftables"]:
+            for e in item.get("rule", {}).get("expr", []):
+                if "counter" in e:
+                    dropped += e["counter"]["packets"]
+    except (ValueError, KeyError):
+        pass
+    subprocess.run(["ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "tcpa_loss"], capture_output=True)
+    return dropped
 
 
 # ------------------------------------------------------------------ one measurement
 def client_cmd(a, ep, test, secs):
     w = a.work
-    if test == "bulk":
+    if test in ("bulk", "loss"):
         return [f"{w}/tcpbench", "bulk", "-a", ep.addr, "-p", "9", "-t", str(secs)]
-    if test == "chargen":
+    if test in ("chargen", "chargen-loss"):
         return [f"{w}/tcpsink", "sink", "-a", ep.addr, "-p", "19", "-t", str(secs)]
     if test == "rr":
         return [f"{w}/tcpbench", "rr", "-a", ep.addr, "-p", "7", "-t", str(secs)]
@@ -357,12 +414,83 @@ def run_client(argv, ns, timeout):
     return out, None
 
 
+def measure_hold(a, ep, secs, rep, record=True):
+    """N idle established connections (tcpbench hold): the endpoint's RSS and GC heap before and after, per connection."""
+    pid = ep.pid_for("hold")
+    n = a.hold_conns
+    st0 = ep.status()
+    rss0 = proc_status(pid, "VmRSS")
+    hold_s = secs + 60   # time to settle and read; the client is stopped as soon as the figures are in
+    t0 = time.time()
+    # The client needs a descriptor per connection: several tcpbench processes of at most the hard RLIMIT_NOFILE
+    # (a container may not raise it) each; its namespace's port range is 1024..65535 over 8 ports.
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    per = max(1, min(n, (hard if hard != resource.RLIM_INFINITY else n + 1024) - 64))
+    chunks = [min(per, n - i) for i in range(0, n, per)]
+    procs = []
+    for c in chunks:
+        p = subprocess.Popen(["ip", "netns", "exec", ep.ns, "prlimit", f"--nofile={c + 64}:{hard}", f"{a.work}/tcpbench", "hold",
+                              "-a", ep.addr, "-c", str(c), "-t", str(hold_s)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        started.append(p)
+        procs.append(p)
+    rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name,
+           "test": "hold", "rep": rep, "secs": secs, "mtu": a.mtu, "unit": UNITS["hold"], "conns": n, "clients": len(procs),
+           "loadavg": loadavg()}
+    try:
+        deadline, errors = time.time() + 300, []
+        for p in procs:
+            line = ""
+            while not line.startswith("HELD") and p.poll() is None and time.time() < deadline:
+                line = p.stdout.readline()
+            if not line.startswith("HELD"):
+                errors.append(f"no HELD line: {line!r} {p.stderr.read()[-300:] if p.poll() is not None else ''}")
+        if errors:
+            rec["error"] = "; ".join(errors)[:1000]
+            rec["value"] = None
+        else:
+            rec["connect_s"] = round(time.time() - t0, 2)
+            time.sleep(secs)   # idle: delayed ACKs and timers settle
+            rss1 = proc_status(pid, "VmRSS")
+            st1 = ep.status()
+            rec["vmrss_kb_before"], rec["vmrss_kb_held"] = rss0, rss1
+            rec["rss_bytes_per_conn"] = round((rss1 - rss0) * 1024 / n)
+            if "GcHeapBytes" in st0 and "GcHeapBytes" in st1:
+                rec["gc_heap_bytes_per_conn"] = round((st1["GcHeapBytes"] - st0["GcHeapBytes"]) / n)
+            rec["value"] = rec["rss_bytes_per_conn"]
+            rec["vmhwm_kb"] = proc_status(pid, "VmHWM")
+    finally:
+        for p in procs:
+            stop(p, grace=5)
+            started.remove(p)
+    # Let the connections close (the client's FINs) before the next test.
+    time.sleep(3)
+    if record:
+        with open(a.results, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+    print(f"  {'' if record else 'warm-up '}rep {rep} {ep.name:9s} hold    {n} conns: RSS {rec.get('rss_bytes_per_conn')} B/conn, "
+          f"GC heap {rec.get('gc_heap_bytes_per_conn')} B/conn, connected in {rec.get('connect_s')} s load={rec['loadavg']}"
+          + (f"  ERROR {rec['error']}" if rec.get("error") else ""), flush=True)
+    return rec
+
+
 def measure(a, ep, test, secs, rep, record=True):
+    if test == "hold":
+        return measure_hold(a, ep, secs, rep, record)
+    return measure_one(a, ep, test, secs, rep, record)
+
+
+def measure_one(a, ep, test, secs, rep, record=True):
     pid = ep.pid_for(test)
     st0 = ep.status() if isinstance(ep, TcpActors) else None
     d0 = dev_stats(*ep.dev)
     c0, x0, m0, ru0, t0 = proc_cpu(pid), proc_ctxsw(pid), machine_busy(), resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
-    out, err = run_client(client_cmd(a, ep, test, secs), ep.ns, timeout=secs + a.drain_timeout)
+    if test in LOSS_TESTS:
+        loss_on(ep, a.loss_percent)
+    try:
+        out, err = run_client(client_cmd(a, ep, test, secs), ep.ns, timeout=secs + a.drain_timeout)
+    finally:
+        nft_dropped = loss_off(ep) if test in LOSS_TESTS else None
     t1, ru1, m1 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy()
     alive = ep.alive(pid)
     c1, x1 = (proc_cpu(pid), proc_ctxsw(pid)) if alive else (c0, x0)
@@ -377,6 +505,8 @@ def measure(a, ep, test, secs, rep, record=True):
            "pk_out": d1["rx_pk"] - d0["rx_pk"],  # kernel side rx = out of the endpoint
            "bytes_in": d1["tx_b"] - d0["tx_b"], "bytes_out": d1["rx_b"] - d0["rx_b"], "dev_drops": d1["drop"] - d0["drop"],
            "vmhwm_kb": proc_status(pid, "VmHWM") if alive else None, "vmrss_kb": proc_status(pid, "VmRSS") if alive else None}
+    if test in LOSS_TESTS:
+        rec["loss_percent"], rec["nft_dropped"] = a.loss_percent, nft_dropped
     if err:
         rec["error"] = err
         rec["value"] = None
@@ -406,6 +536,8 @@ def measure(a, ep, test, secs, rep, record=True):
         rec["gc_gen2"] = st1.get("GcGen2Collections", 0) - st0.get("GcGen2Collections", 0)
         rec["gc_pause_ms"] = st1.get("GcPauseMilliseconds", 0) - st0.get("GcPauseMilliseconds", 0)
         rec["retransmits"] = st1.get("TcpRetransSegs", 0) - st0.get("TcpRetransSegs", 0)
+        for key in ("Timeouts", "FastRetransmits", "SackRetransmits", "LostRetransmits"):
+            rec[key.lower()] = st1.get(f"Tcp{key}", 0) - st0.get(f"Tcp{key}", 0)
     if record:
         with open(a.results, "a") as f:
             f.write(json.dumps(rec) + "\n")
@@ -473,7 +605,7 @@ def med(xs):
 
 
 def report(recs, out=sys.stdout):
-    eps = [e for e in ("kernel", "lwip", "tcpactors") if any(r["endpoint"] == e for r in recs)]
+    eps = [e for e in ENDPOINT_ORDER if any(r["endpoint"] == e for r in recs)]
     tests = [t for t in TESTS if any(r["test"] == t for r in recs)]
     g = {}
     for r in recs:
@@ -488,7 +620,10 @@ def report(recs, out=sys.stdout):
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     for t in tests:
-        row = [t, UNITS[t]]
+        if t == "hold":
+            continue
+        pct = next((r.get("loss_percent") for r in recs if r.get("loss_percent")), "?")
+        row = [t if t not in LOSS_TESTS else f"{t} ({LOSS_TESTS[t]} with {pct}% random drop each way)", UNITS[t]]
         vals = {}
         for e in eps:
             rs = g.get((e, t), [])
@@ -525,6 +660,36 @@ def report(recs, out=sys.stdout):
         if "tcpactors" in eps and "lwip" in eps:
             row.append(f"{vals['tcpactors'] / vals['lwip']:.2f}x" if vals.get("tcpactors") and vals.get("lwip") else "-")
         p("| " + " | ".join(row) + " |")
+    for lt, base in LOSS_TESTS.items():
+        if lt not in tests or base not in tests:
+            continue
+        sender = "the kernel sends, the endpoint receives (its ACKs/SACKs)" if base == "bulk" else "the endpoint sends (its congestion control and loss recovery)"
+        p(f"\n{lt}: goodput with loss as a fraction of the loss-free {base} figure ({sender}; medians; target >= 0.50):\n")
+        p("| endpoint | loss-free Gbit/s | with loss Gbit/s | fraction | endpoint retransmits | RTO timeouts | fast retransmits | packets dropped by nft |")
+        p("|---|---|---|---|---|---|---|---|")
+        for e in eps:
+            b = med(r["value"] for r in g.get((e, base), []))
+            l = med(r["value"] for r in g.get((e, lt), []))
+            if b is None and l is None:
+                continue
+            rt = med(r.get("retransmits") for r in g.get((e, lt), []))
+            nd = med(r.get("nft_dropped") for r in g.get((e, lt), []))
+            to = med(r.get("timeouts") for r in g.get((e, lt), []))
+            fr = med(r.get("fastretransmits") for r in g.get((e, lt), []))
+            cell = lambda v: "-" if v is None else f"{v:,.0f}"
+            p(f"| {e} | {fmt(b, 'Gbit/s')} | {fmt(l, 'Gbit/s')} | {f'{l / b:.2f}' if b and l else '-'} | "
+              f"{cell(rt)} | {cell(to)} | {cell(fr)} | {cell(nd)} |")
+    if "hold" in tests:
+        p("\nIdle established connections (tcpbench hold; lwIP needs 304 B per connection, target <= 2,048 B):\n")
+        p("| endpoint | connections | RSS delta B/conn | GC heap delta B/conn | connect time s |")
+        p("|---|---|---|---|---|")
+        for e in eps:
+            rs = [r for r in g.get((e, "hold"), []) if r.get("value") is not None]
+            if not rs:
+                continue
+            p(f"| {e} | {rs[0]['conns']:,} | {med(r.get('rss_bytes_per_conn') for r in rs):,.0f} | "
+              f"{(lambda v: '-' if v is None else f'{v:,.0f}')(med(r.get('gc_heap_bytes_per_conn') for r in rs))} | "
+              f"{med(r.get('connect_s') for r in rs):.1f} |")
     peak = {e: max((r.get("vmhwm_kb") or 0 for r in recs if r["endpoint"] == e), default=0) for e in eps}
     row = ["peak RSS (VmHWM) MB"] + [f"{peak[e] / 1024:.1f}" if peak[e] else "-" for e in eps]
     if "tcpactors" in eps and "lwip" in eps:
@@ -543,7 +708,11 @@ def main():
     ap.add_argument("--reps", type=int, default=3, help="repetitions per test (1..20)")
     ap.add_argument("--mtu", type=int, default=1500)
     ap.add_argument("--endpoints", default="kernel,lwip,tcpactors")
-    ap.add_argument("--tests", default=",".join(TESTS))
+    ap.add_argument("--tests", default=",".join(DEFAULT_TESTS),
+                    help=f"comma-separated, of {','.join(TESTS)} (loss = bulk with --loss-percent random drop; hold = --hold-conns "
+                         "idle connections, TcpActors only; endpoint tcpactors-newreno = a second host with NewReno and no SACK)")
+    ap.add_argument("--loss-percent", type=int, default=1, help="loss test: percent of packets dropped each way (nftables numgen)")
+    ap.add_argument("--hold-conns", type=int, default=10000, help="hold test: idle established connections")
     ap.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load per test and endpoint before the first rep")
     ap.add_argument("--drain-timeout", type=int, default=30, help="extra seconds a client may take after --secs (bulk drains)")
     ap.add_argument("--work", default=os.environ.get("TCPA_BENCH_WORK", "/tmp/tcpa-bench"), help="scratch dir for builds and logs")
@@ -586,7 +755,7 @@ def main():
         if a.warmup:
             for t in tests:
                 for ep in eps:
-                    if ep.supports(t):
+                    if ep.supports(t) and t != "hold":
                         measure(a, ep, t, a.warmup, 0, record=False)
         recs = []
         for rep in range(1, a.reps + 1):

@@ -18,7 +18,9 @@ internal sealed partial class ConnectionActor
     private void SegmentArrives(SegmentArrived m)
     {
         TcpSegment seg = m.Segment;
-        ReadOnlySpan<byte> data = m.Payload.Span;
+        // The payload array is private to this segment (IoActor copied it out of the link's buffer), so in-order
+        // data is handed to the application as a slice of it, without another copy.
+        ReadOnlyMemory<byte> data = m.Payload;
 
         // Linux: a retransmission of the SYN that opened this connection is answered with the SYN-ACK again.
         if (_state == TcpState.SynReceived && IsPassive && seg.Syn && !seg.Ack && !seg.Rst && seg.Sequence == _rcv.Irs)
@@ -161,7 +163,7 @@ internal sealed partial class ConnectionActor
         {
             if (!inOrder)
             {
-                if (data.Length > 0 && _reassembler.Add(_rcv.Nxt, start, data) < data.Length)
+                if (data.Length > 0 && _reassembler.Add(_rcv.Nxt, start, data.Span) < data.Length)
                     Counters.Add(TcpCounter.ReassemblyDrops);
                 if (fin)
                     _reassembler.AddFin(start + data.Length);
@@ -181,7 +183,8 @@ internal sealed partial class ConnectionActor
                 SeqNum nxt = _rcv.Nxt;
                 _reassembler.TakeContiguous(ref nxt, _reassembled, out finReached);
                 _rcv.Nxt = nxt;
-                DeliverData(_reassembled.WrittenSpan);
+                if (_reassembled.WrittenCount > 0)
+                    DeliverData(_reassembled.WrittenSpan.ToArray());   // _reassembled is reused: the application gets a copy
             }
             if (data.Length > 0)
                 NoteDataArrived();
@@ -326,9 +329,9 @@ internal sealed partial class ConnectionActor
         _keepaliveProbes = 0;
         OnCumulativeAck(ack, dataAcked);
         if (_snd.InFlight == 0)
-            Timers.Cancel(TimerKeys.Retransmission);   // RFC 6298 5.2
+            StopRetransmissionTimer();                 // RFC 6298 5.2
         else
-            StartRetransmissionTimer();                 // 5.3
+            RestartRetransmissionTimer();               // 5.3
     }
 
     private void TrySendAfterAck()

@@ -386,11 +386,57 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _rtt.StartTiming(_lastSentStart, _snd.Nxt, Now);   // with timestamps every ACK gives a sample
         if (!Timers.IsTimerActive(TimerKeys.Retransmission))
             StartRetransmissionTimer();
+        else if (_rtoDeadline == Disarmed)
+            RestartRetransmissionTimer();   // 5.1: the timer was stopped (5.2) but its Akka timer is still out
         Timers.Cancel(TimerKeys.Persist);
     }
 
-    private void StartRetransmissionTimer() =>
-        Timers.StartSingleTimer(TimerKeys.Retransmission, RetransmissionTimeout.Instance, _rtt.Rto);
+    /// <summary>When the retransmission timer expires (RFC 6298), and when the Akka timer behind it fires (never later).</summary>
+    private TimeSpan _rtoDeadline, _rtoTimerFiresAt;
+
+    /// <summary>The deadline of a retransmission timer that is stopped while its Akka timer is still out.</summary>
+    private static readonly TimeSpan Disarmed = TimeSpan.MaxValue;
+
+    /// <summary>
+    /// RFC 6298 5.2: all data acknowledged, the timer stops. The Akka timer is left out (cancelling and starting it
+    /// again with the next segment allocates, once per round trip in request/response); when it fires it is ignored.
+    /// </summary>
+    private void StopRetransmissionTimer() => _rtoDeadline = Disarmed;
+
+    private void StartRetransmissionTimer()
+    {
+        TimeSpan rto = _rtt.Rto;
+        _rtoDeadline = _rtoTimerFiresAt = Now + rto;
+        Timers.StartSingleTimer(TimerKeys.Retransmission, RetransmissionTimeout.Instance, rto);
+    }
+
+    /// <summary>
+    /// RFC 6298 5.3: an ACK of new data restarts the timer to expire after RTO. Restarting an Akka timer allocates,
+    /// so only the deadline moves when the running timer fires no later than it: on firing early the timer is
+    /// re-armed for what is left (<see cref="RetransmissionTimerFired"/>). The timer still expires RTO after the
+    /// last ACK, with one re-arm per RTO instead of one restart per ACK.
+    /// </summary>
+    private void RestartRetransmissionTimer()
+    {
+        TimeSpan deadline = Now + _rtt.Rto;
+        if (_rtoTimerFiresAt <= deadline && Timers.IsTimerActive(TimerKeys.Retransmission))
+            _rtoDeadline = deadline;
+        else
+            StartRetransmissionTimer();
+    }
+
+    /// <summary>The Akka timer fired: false when it fired before the deadline and was re-armed for the rest.</summary>
+    private bool RetransmissionTimerFired()
+    {
+        if (_rtoDeadline == Disarmed)
+            return false;   // stopped (5.2): nothing to do, and no re-arm
+        TimeSpan left = _rtoDeadline - Now;
+        if (left <= TimeSpan.Zero)
+            return true;
+        _rtoTimerFiresAt = _rtoDeadline;
+        Timers.StartSingleTimer(TimerKeys.Retransmission, RetransmissionTimeout.Instance, left);
+        return false;
+    }
 
     // ---------------------------------------------------------------- timers
 
@@ -541,7 +587,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         switch (message)
         {
             case RetransmissionTimeout:
-                OnRetransmissionTimeout();
+                if (RetransmissionTimerFired())
+                    OnRetransmissionTimeout();
                 return true;
             case DelayedAckTimeout:
                 OnDelayedAckTimeout();
@@ -584,12 +631,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         (_heldForHandler ??= []).Add(message);
     }
 
-    private void DeliverData(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Hands in-order data to the application. <paramref name="data"/> must not be written to afterwards by anyone:
+    /// it is a slice of the segment's private payload array or a fresh copy out of the reassembler.
+    /// </summary>
+    private void DeliverData(ReadOnlyMemory<byte> data)
     {
         if (data.IsEmpty)
             return;
         _bytesReceived += data.Length;
-        var msg = new Received(data.ToArray());
+        var msg = new Received(data);
         if (_handler is not null && !_readingSuspended && _heldForHandler is not { Count: > 0 })
         {
             _handler.Tell(msg, Self);

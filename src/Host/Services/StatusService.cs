@@ -82,6 +82,7 @@ public sealed class StatusService : ServiceHandler
     /// <summary>The report's text: one line per connection, then one line per counter.</summary>
     public static string Format(TcpStack stack, IEnumerable<ConnectionStatus> rows)
     {
+        long heapBytes = GC.GetTotalMemory(forceFullCollection: false);   // before this report's own strings
         var sb = new StringBuilder();
         var list = rows.OrderBy(r => r.Tuple.LocalPort).ThenBy(r => r.Tuple.RemotePort).ToList();
         sb.Append($"TcpActors at {stack.Address}: {list.Count} connections\r\n");
@@ -99,6 +100,7 @@ public sealed class StatusService : ServiceHandler
         // The runtime's own figures, so that a benchmark can divide allocations by segments over a transfer.
         sb.Append("\r\nProcess\r\n");
         sb.Append($"{"GcAllocatedBytes",-31} {GC.GetTotalAllocatedBytes(precise: false)}\r\n");
+        sb.Append($"{"GcHeapBytes",-31} {heapBytes}\r\n");
         sb.Append($"{"GcGen0Collections",-31} {GC.CollectionCount(0)}\r\n");
         sb.Append($"{"GcGen1Collections",-31} {GC.CollectionCount(1)}\r\n");
         sb.Append($"{"GcGen2Collections",-31} {GC.CollectionCount(2)}\r\n");
