@@ -255,6 +255,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength));
         _stack.Io.Tell(new SendPacket(buffer, n));
         Counters.Add(TcpCounter.OutSegs);
+        if (tcp.Window == 0 && (flags & TcpFlags.Rst) == 0)
+            Counters.Add(TcpCounter.ZeroWindowsAdvertised);
         if ((flags & TcpFlags.Rst) != 0)
             Counters.Add(TcpCounter.OutRsts);
         if ((flags & TcpFlags.Ack) != 0)

@@ -69,6 +69,8 @@ public enum TcpCounter
     KeepaliveProbes,
     KeepaliveTimeouts,
     ZeroWindowProbes,
+    /// <summary>Segments we sent that advertised a zero receive window (the application was not reading).</summary>
+    ZeroWindowsAdvertised,
     FastRetransmits,
     IcmpEchoReplies,
     IcmpIn,

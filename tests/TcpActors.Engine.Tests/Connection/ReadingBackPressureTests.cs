@@ -65,6 +65,7 @@ public class ReadingBackPressureTests : TimingTestKit
         var refused = s.Next();
         Assert.Equal(seq, refused.Ack);
         Assert.Equal(0, refused.Tcp.Window);
+        Assert.Equal(2, s.Stack.Counters[Engine.Io.TcpCounter.ZeroWindowsAdvertised]);   // the full-window ACK and this one
         Assert.Equal(65535, StatusOf(c.Connection).Undelivered);
         c.App.ExpectNoMsg(TimeSpan.Zero);
 
