@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.TestKit;
 using Xunit.Abstractions;
 using TcpActors.Engine;
 using TcpActors.Engine.Api;
@@ -58,17 +59,8 @@ public class StackInteropTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     [RootFact]
     public void A_kernel_client_connects_to_a_stack_listener_and_gets_its_bytes_echoed()
     {
-        var stack = StartStack();
-        var observer = CreateTestProbe();
-        var handler = Sys.ActorOf(EchoHandler.Props(observer));
-        stack.Manager.Tell(new Bind(handler, 7), handler);
-        observer.ExpectMsg("bound", Wait);
-
-        using var client = Ns.CreateSocket(SocketType.Stream, ProtocolType.Tcp);
-        client.ReceiveTimeout = (int)Wait.TotalMilliseconds;
-        client.SendTimeout = (int)Wait.TotalMilliseconds;
-        using (var cts = new CancellationTokenSource(Wait))
-            client.ConnectAsync(NamespaceFixture.StackEndPoint(7), cts.Token).AsTask().GetAwaiter().GetResult();
+        var (stack, observer, client) = ConnectToEcho();
+        using var _ = client;
         observer.ExpectMsg("connected", Wait);
 
         foreach (var text in new[] { "hello", "from the kernel", "!" })
@@ -86,17 +78,8 @@ public class StackInteropTests : Akka.TestKit.Xunit2.TestKit, IDisposable
     [RootFact]
     public void A_megabyte_round_trips_through_the_stack_byte_exact()
     {
-        var stack = StartStack();
-        var observer = CreateTestProbe();
-        var handler = Sys.ActorOf(EchoHandler.Props(observer));
-        stack.Manager.Tell(new Bind(handler, 7), handler);
-        observer.ExpectMsg("bound", Wait);
-
-        using var client = Ns.CreateSocket(SocketType.Stream, ProtocolType.Tcp);
-        client.ReceiveTimeout = (int)Wait.TotalMilliseconds;
-        client.SendTimeout = (int)Wait.TotalMilliseconds;
-        using (var cts = new CancellationTokenSource(Wait))
-            client.ConnectAsync(NamespaceFixture.StackEndPoint(7), cts.Token).AsTask().GetAwaiter().GetResult();
+        var (stack, observer, client) = ConnectToEcho();
+        using var _ = client;
 
         var data = new byte[1 << 20];
         new Random(42).NextBytes(data);
@@ -176,5 +159,22 @@ public class StackInteropTests : Akka.TestKit.Xunit2.TestKit, IDisposable
         base.Dispose(disposing);
         if (disposing)
             _ns?.Dispose();
+    }
+
+    /// <summary>A stack with an echo handler bound on port 7, and a kernel client connected to it from the namespace.</summary>
+    private (TcpStack Stack, TestProbe Observer, Socket Client) ConnectToEcho()
+    {
+        var stack = StartStack();
+        var observer = CreateTestProbe();
+        var handler = Sys.ActorOf(EchoHandler.Props(observer));
+        stack.Manager.Tell(new Bind(handler, 7), handler);
+        observer.ExpectMsg("bound", Wait);
+
+        var client = Ns.CreateSocket(SocketType.Stream, ProtocolType.Tcp);
+        client.ReceiveTimeout = (int)Wait.TotalMilliseconds;
+        client.SendTimeout = (int)Wait.TotalMilliseconds;
+        using (var cts = new CancellationTokenSource(Wait))
+            client.ConnectAsync(NamespaceFixture.StackEndPoint(7), cts.Token).AsTask().GetAwaiter().GetResult();
+        return (stack, observer, client);
     }
 }
