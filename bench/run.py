@@ -54,7 +54,7 @@ TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
 UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
-ENDPOINT_ORDER = ("kernel", "lwip", "tcpactors", "tcpactors-newreno")
+ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-newreno")
 # The loss test's comparison variant: NewReno without SACK (the defaults are CUBIC with SACK).
 NEWRENO_HOCON = "tcp-actors.congestion-control = newreno\ntcp-actors.sack = off"
 CRR_PORTS = [9001, 9002, 9003, 9004, 9005, 9006, 9007]
@@ -198,9 +198,40 @@ def build(a):
     sh(f"gcc -O2 -o {w}/tcpbench {ANCHORS}/tcpbench.c")
     sh(f"gcc -O2 $(pkg-config --cflags lwip) -o {w}/lwip_tun {ANCHORS}/lwip_tun.c $(pkg-config --libs lwip) -lpthread")
     sh(f"gcc -O2 -Wall -o {w}/tcpsink {REPO}/bench/tools/tcpsink.c")
+    if "lwip-tuned" in a.endpoints.split(","):
+        build_lwip_tuned(w)
     if not a.no_publish:
         print("publishing src/Host (Release)", flush=True)
         sh(f"dotnet publish {REPO}/src/Host -c Release -o {w}/host --nologo -v quiet", timeout=1200)
+
+
+DEB_SRC = "/etc/apt/sources.list.d/tcpa-bench-deb-src.sources"
+
+
+def build_lwip_tuned(w):
+    """lwIP 2.1.3 from Debian's source package, with the anchors' tuned lwipopts.h (MSS 64960, 1 MiB windows):
+    what ../shared/anchors/build_tuned.sh does, but into --work. apt-get source needs a deb-src entry; when there is
+    none, one for Debian's main archive is added (file DEB_SRC) and apt-get update is run."""
+    out = f"{w}/lwip_tun_tuned"
+    if os.path.exists(out):
+        return
+    src = f"{w}/lwip-src"
+    if not glob.glob(f"{src}/lwip-*/src/core/tcp.c"):
+        has_deb_src = sh("grep -rlsE '^(deb-src|Types: *deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/ || true").strip()
+        if not has_deb_src:
+            print(f"adding a deb-src entry for Debian main ({DEB_SRC}) to fetch lwIP's source", flush=True)
+            suite = sh(". /etc/os-release && echo $VERSION_CODENAME").strip() or "bookworm"
+            with open(DEB_SRC, "w") as f:
+                f.write(f"Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: {suite}\nComponents: main\n"
+                        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+            sh("apt-get update", capture=False)
+        os.makedirs(src, exist_ok=True)
+        sh(f"cd {src} && apt-get source lwip", capture=False)
+    s = glob.glob(f"{src}/lwip-*/src/core/tcp.c")[0].rsplit("/src/core/tcp.c", 1)[0]
+    print("building lwip_tun_tuned (lwIP rebuilt with MSS 64960, 1 MiB windows)", flush=True)
+    sh(f"gcc -O2 -w -I{ANCHORS}/tuned -I{s}/src/include -I{s}/port/include "
+       f"{s}/src/core/*.c {s}/src/core/ipv4/*.c {s}/src/core/ipv6/*.c {s}/src/api/*.c {s}/src/netif/ethernet.c "
+       f"{s}/port/sys_arch.c {ANCHORS}/lwip_tun.c -o {out} -lpthread")
 
 
 # ------------------------------------------------------------------ endpoints
@@ -268,14 +299,17 @@ class Kernel(Endpoint):
 class Lwip(Endpoint):
     name = "lwip"
     addr = "198.18.11.2"
+    peer = "198.18.11.1"
+    suffix = "l"
+    binary = "lwip_tun"
 
     def __init__(self, a):
-        self.ns = ns_add("l")
+        self.ns = ns_add(self.suffix)
         logs = os.path.join(a.work, "logs")
-        self.proc = bg(["ip", "netns", "exec", self.ns, f"{a.work}/lwip_tun", "-d", "ltun0", "-a", self.addr, "-g", "198.18.11.1",
-                        "-m", str(a.mtu)], f"{logs}/lwip.log")
+        self.proc = bg(["ip", "netns", "exec", self.ns, f"{a.work}/{self.binary}", "-d", "ltun0", "-a", self.addr, "-g", self.peer,
+                        "-m", str(a.mtu)], f"{logs}/{self.name}.log")
         wait_for("ltun0", lambda: subprocess.run(["ip", "-n", self.ns, "link", "show", "ltun0"], capture_output=True).returncode == 0, 10)
-        sh(f"ip -n {self.ns} addr add 198.18.11.1/24 dev ltun0 && ip -n {self.ns} link set ltun0 mtu {a.mtu} up")
+        sh(f"ip -n {self.ns} addr add {self.peer}/24 dev ltun0 && ip -n {self.ns} link set ltun0 mtu {a.mtu} up")
         self.dev = (self.ns, "ltun0")
         wait_for("lwIP to answer ping", lambda: ping_ok(self.ns, self.addr), 10)
 
@@ -287,6 +321,15 @@ class Lwip(Endpoint):
 
     def pids(self):
         return [self.proc.pid]
+
+
+class LwipTuned(Lwip):
+    """lwIP rebuilt with MSS 64960 and 1 MiB windows (the anchors' tuned/lwipopts.h): the reference at large MTUs."""
+    name = "lwip-tuned"
+    addr = "198.18.14.2"
+    peer = "198.18.14.1"
+    suffix = "lt"
+    binary = "lwip_tun_tuned"
 
 
 class TcpActors(Endpoint):
@@ -349,7 +392,7 @@ class TcpActorsNewReno(TcpActors):
     extra_hocon = NEWRENO_HOCON
 
 
-ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "tcpactors": TcpActors, "tcpactors-newreno": TcpActorsNewReno}
+ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-newreno": TcpActorsNewReno}
 
 
 # ------------------------------------------------------------------ impairment: random loss with nftables
@@ -606,6 +649,10 @@ def med(xs):
 
 def report(recs, out=sys.stdout):
     eps = [e for e in ENDPOINT_ORDER if any(r["endpoint"] == e for r in recs)]
+    # TcpActors' ratio to each lwIP build measured in the same run
+    bases = [b for b in ("lwip", "lwip-tuned") if b in eps] if "tcpactors" in eps else []
+    ratio_head = "".join(f" TcpActors / {'lwIP' if b == 'lwip' else 'lwIP rebuilt'} |" for b in bases) or " |"
+    ratios = lambda vals, f="{:.2f}x": [f.format(vals["tcpactors"] / vals[b]) if vals.get("tcpactors") and vals.get(b) else "-" for b in bases]
     tests = [t for t in TESTS if any(r["test"] == t for r in recs)]
     g = {}
     for r in recs:
@@ -616,7 +663,7 @@ def report(recs, out=sys.stdout):
     label = recs[0].get("label") if recs else ""
     p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}, run {recs[0]['run'] if recs else '?'} "
       f"({recs[0]['ts'] if recs else ''}); load average during the run {min(r['loadavg'] for r in recs):.1f}..{max(r['loadavg'] for r in recs):.1f}\n")
-    head = "| test | unit | " + " | ".join(eps) + (" | TcpActors / lwIP |" if "tcpactors" in eps and "lwip" in eps else " |")
+    head = "| test | unit | " + " | ".join(eps) + (" |" + ratio_head if bases else " |")
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     for t in tests:
@@ -630,13 +677,12 @@ def report(recs, out=sys.stdout):
             vals[e] = med(r["value"] for r in rs)
             fails = sum(1 for r in rs if r["value"] is None)
             row.append(("n/a" if not rs else fmt(vals[e], UNITS[t])) + (f" ({fails} failed)" if fails else ""))
-        if "tcpactors" in eps and "lwip" in eps:
-            row.append(f"{vals['tcpactors'] / vals['lwip']:.2f}x" if vals.get("tcpactors") and vals.get("lwip") else "-")
+        row += ratios(vals)
         p("| " + " | ".join(row) + " |")
     # costs
     p("\nCost per unit of work (medians); endpoint = the endpoint's process(es) only (for the kernel: the tcpbench/tcpsink")
     p("server process, which sees only part of the kernel's work; machine = all CPUs, includes the client and background load)\n")
-    head = "| figure | " + " | ".join(eps) + (" | TcpActors / lwIP |" if "tcpactors" in eps and "lwip" in eps else " |")
+    head = "| figure | " + " | ".join(eps) + (" |" + ratio_head if bases else " |")
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     rows = []
@@ -657,8 +703,7 @@ def report(recs, out=sys.stdout):
         if all(v is None for v in vals.values()):
             continue
         row = [label] + [f.format(vals[e]) if vals[e] is not None else "-" for e in eps]
-        if "tcpactors" in eps and "lwip" in eps:
-            row.append(f"{vals['tcpactors'] / vals['lwip']:.2f}x" if vals.get("tcpactors") and vals.get("lwip") else "-")
+        row += ratios(vals)
         p("| " + " | ".join(row) + " |")
     for lt, base in LOSS_TESTS.items():
         if lt not in tests or base not in tests:
@@ -692,11 +737,10 @@ def report(recs, out=sys.stdout):
               f"{med(r.get('connect_s') for r in rs):.1f} |")
     peak = {e: max((r.get("vmhwm_kb") or 0 for r in recs if r["endpoint"] == e), default=0) for e in eps}
     row = ["peak RSS (VmHWM) MB"] + [f"{peak[e] / 1024:.1f}" if peak[e] else "-" for e in eps]
-    if "tcpactors" in eps and "lwip" in eps:
-        row.append(f"{peak['tcpactors'] / peak['lwip']:.1f}x" if peak["lwip"] else "-")
+    row += ratios(peak, "{:.1f}x")
     p("| " + " | ".join(row) + " |")
     drops = {e: sum(r.get("dev_drops") or 0 for r in recs if r["endpoint"] == e) for e in eps}
-    p("| device drops (all tests) | " + " | ".join(str(drops[e]) for e in eps) + (" | |" if "lwip" in eps and "tcpactors" in eps else " |"))
+    p("| device drops (all tests) | " + " | ".join(str(drops[e]) for e in eps) + " |" + " |" * len(bases))
 
 
 # ------------------------------------------------------------------ main
