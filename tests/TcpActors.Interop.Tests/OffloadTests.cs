@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using TcpActors.Engine.Io;
 using TcpActors.Engine.Link;
 using TcpActors.Engine.Wire;
@@ -37,6 +38,38 @@ public class OffloadTests(ITestOutputHelper output) : InteropTestKit(output, off
             Assert.Contains("tx-tcp-segmentation: on", k.StandardOutput);
             Assert.Contains("tx-checksumming: on", k.StandardOutput);
         }
+    }
+
+    [RootFact]
+    public void A_UDP_datagram_the_kernel_leaves_with_a_partial_checksum_is_dropped_and_counted_at_the_link()
+    {
+        // With TUN_F_CSUM the kernel leaves UDP checksums partial too (NEEDS_CSUM at csum_offset 6): not a TCP
+        // checksum field, so the link drops the packet and counts it; the read thread goes on.
+        var link = Ns.CreateLink();
+        var receiver = new Receiver();
+        link.Start(receiver);
+        using var udp = Ns.CreateSocket(SocketType.Dgram, ProtocolType.Udp);
+        udp.SendTo(new byte[100], NamespaceFixture.StackEndPoint(9));
+        Assert.True(SpinWait.SpinUntil(() => link.OffloadDrops == 1, Wait), $"offload drops {link.OffloadDrops}");
+        Assert.Equal(DropReason.BadChecksumOffload, link.LastOffloadDrop);
+        // The link still delivers: a ping (ICMP, checksummed in full by the kernel) arrives.
+        _ = Ns.Namespace.ExecProgram("ping", ["-c", "1", "-W", "1", NamespaceFixture.StackAddress.ToString()], TimeSpan.FromSeconds(10));
+        Assert.True(SpinWait.SpinUntil(() => receiver.Icmp > 0, Wait), "no ICMP packet arrived after the drop");
+        Assert.Null(receiver.Failure);
+    }
+
+    private sealed class Receiver : ILinkReceiver
+    {
+        public volatile int Icmp;
+        public volatile Exception? Failure;
+
+        public void OnPacket(ReadOnlySpan<byte> packet)
+        {
+            if (Ipv4Packet.TryParse(packet, out var ip) == DropReason.None && ip.Protocol == IpProtocol.Icmp)
+                Icmp++;
+        }
+
+        public void OnLinkFailed(Exception cause) => Failure = cause;
     }
 
     [RootFact]
