@@ -17,6 +17,8 @@ What it does:
        lwip       lwip_tun on TUN device ltun0 in namespace -l (the client is the kernel of -l)
        tcpactors  the published host (--TcpActors:Namespace "") on TUN device tatun0 in namespace -t,
                   with discard also on 9001..9007 for crr
+       tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
+                  and TSO4: up to 64 KB super-segments each way) on tatun0 in namespace -to
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
      so that a change in the machine's background load hits every endpoint alike):
        bulk     tcpbench bulk -p 9       kernel -> endpoint discard        Gbit/s
@@ -54,7 +56,9 @@ TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
 UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
-ENDPOINT_ORDER = ("kernel", "lwip", "tcpactors", "tcpactors-newreno")
+ENDPOINT_ORDER = ("kernel", "lwip", "tcpactors", "tcpactors-offload", "tcpactors-newreno")
+# Ratio columns of the tables: these endpoints' figures over lwIP's.
+RATIOS = (("tcpactors", "TcpActors / lwIP"), ("tcpactors-offload", "offload / lwIP"))
 # The loss test's comparison variant: NewReno without SACK (the defaults are CUBIC with SACK).
 NEWRENO_HOCON = "tcp-actors.congestion-control = newreno\ntcp-actors.sack = off"
 CRR_PORTS = [9001, 9002, 9003, 9004, 9005, 9006, 9007]
@@ -295,6 +299,7 @@ class TcpActors(Endpoint):
     peer = "198.18.12.1"
     suffix = "t"
     extra_hocon = ""
+    extra_args = ()
 
     def __init__(self, a):
         self.ns = ns_add(self.suffix)
@@ -307,6 +312,7 @@ class TcpActors(Endpoint):
                 "--Logging:LogLevel:Default", a.host_log_level, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", a.host_log_level]
         for i, port in enumerate(CRR_PORTS):
             argv += [f"--TcpActors:DiscardPorts:{i}", str(port)]
+        argv += list(self.extra_args)
         hocon = "\n".join(h for h in (a.host_hocon, self.extra_hocon) if h)
         if hocon:
             argv += ["--TcpActors:Hocon", hocon]
@@ -349,7 +355,17 @@ class TcpActorsNewReno(TcpActors):
     extra_hocon = NEWRENO_HOCON
 
 
-ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "tcpactors": TcpActors, "tcpactors-newreno": TcpActorsNewReno}
+class TcpActorsOffload(TcpActors):
+    """The host with TUN offloads on (TcpActors:Offload): checksum and TSO4 super-segments both ways."""
+    name = "tcpactors-offload"
+    addr = "198.18.14.2"
+    peer = "198.18.14.1"
+    suffix = "to"
+    extra_args = ("--TcpActors:Offload", "true")
+
+
+ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "tcpactors": TcpActors, "tcpactors-offload": TcpActorsOffload,
+             "tcpactors-newreno": TcpActorsNewReno}
 
 
 # ------------------------------------------------------------------ impairment: random loss with nftables
@@ -604,6 +620,15 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def ratio_head(eps):
+    return "".join(f" {label} |" for e, label in RATIOS if e in eps and "lwip" in eps)
+
+
+def ratio_cells(eps, vals, f="{:.2f}x"):
+    return [f.format(vals[e] / vals["lwip"]) if vals.get(e) and vals.get("lwip") else "-"
+            for e, _ in RATIOS if e in eps and "lwip" in eps]
+
+
 def report(recs, out=sys.stdout):
     eps = [e for e in ENDPOINT_ORDER if any(r["endpoint"] == e for r in recs)]
     tests = [t for t in TESTS if any(r["test"] == t for r in recs)]
@@ -616,7 +641,7 @@ def report(recs, out=sys.stdout):
     label = recs[0].get("label") if recs else ""
     p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}, run {recs[0]['run'] if recs else '?'} "
       f"({recs[0]['ts'] if recs else ''}); load average during the run {min(r['loadavg'] for r in recs):.1f}..{max(r['loadavg'] for r in recs):.1f}\n")
-    head = "| test | unit | " + " | ".join(eps) + (" | TcpActors / lwIP |" if "tcpactors" in eps and "lwip" in eps else " |")
+    head = "| test | unit | " + " | ".join(eps) + " |" + ratio_head(eps)
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     for t in tests:
@@ -630,13 +655,12 @@ def report(recs, out=sys.stdout):
             vals[e] = med(r["value"] for r in rs)
             fails = sum(1 for r in rs if r["value"] is None)
             row.append(("n/a" if not rs else fmt(vals[e], UNITS[t])) + (f" ({fails} failed)" if fails else ""))
-        if "tcpactors" in eps and "lwip" in eps:
-            row.append(f"{vals['tcpactors'] / vals['lwip']:.2f}x" if vals.get("tcpactors") and vals.get("lwip") else "-")
+        row += ratio_cells(eps, vals)
         p("| " + " | ".join(row) + " |")
     # costs
     p("\nCost per unit of work (medians); endpoint = the endpoint's process(es) only (for the kernel: the tcpbench/tcpsink")
     p("server process, which sees only part of the kernel's work; machine = all CPUs, includes the client and background load)\n")
-    head = "| figure | " + " | ".join(eps) + (" | TcpActors / lwIP |" if "tcpactors" in eps and "lwip" in eps else " |")
+    head = "| figure | " + " | ".join(eps) + " |" + ratio_head(eps)
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     rows = []
@@ -657,8 +681,7 @@ def report(recs, out=sys.stdout):
         if all(v is None for v in vals.values()):
             continue
         row = [label] + [f.format(vals[e]) if vals[e] is not None else "-" for e in eps]
-        if "tcpactors" in eps and "lwip" in eps:
-            row.append(f"{vals['tcpactors'] / vals['lwip']:.2f}x" if vals.get("tcpactors") and vals.get("lwip") else "-")
+        row += ratio_cells(eps, vals)
         p("| " + " | ".join(row) + " |")
     for lt, base in LOSS_TESTS.items():
         if lt not in tests or base not in tests:
@@ -692,11 +715,10 @@ def report(recs, out=sys.stdout):
               f"{med(r.get('connect_s') for r in rs):.1f} |")
     peak = {e: max((r.get("vmhwm_kb") or 0 for r in recs if r["endpoint"] == e), default=0) for e in eps}
     row = ["peak RSS (VmHWM) MB"] + [f"{peak[e] / 1024:.1f}" if peak[e] else "-" for e in eps]
-    if "tcpactors" in eps and "lwip" in eps:
-        row.append(f"{peak['tcpactors'] / peak['lwip']:.1f}x" if peak["lwip"] else "-")
+    row += ratio_cells(eps, peak, "{:.1f}x")
     p("| " + " | ".join(row) + " |")
     drops = {e: sum(r.get("dev_drops") or 0 for r in recs if r["endpoint"] == e) for e in eps}
-    p("| device drops (all tests) | " + " | ".join(str(drops[e]) for e in eps) + (" | |" if "lwip" in eps and "tcpactors" in eps else " |"))
+    p("| device drops (all tests) | " + " | ".join(str(drops[e]) for e in eps) + " |" + " |" * len(ratio_cells(eps, drops)))
 
 
 # ------------------------------------------------------------------ main
