@@ -15,8 +15,8 @@ What it does:
      198.18.0.0/15 addresses only:
        kernel     tcpbench server + tcpsink chargen in namespace -ke, the client in -kc, joined by veth
        lwip       lwip_tun on TUN device ltun0 in namespace -l (the client is the kernel of -l)
-       tcpactors  the published host (--TcpActors:Namespace "") on TUN device tatun0 in namespace -t,
-                  with discard also on 9001..9007 for crr
+       tcpactors  the published host (--TcpActors:Namespace "", --TcpActors:Offload false) on TUN device
+                  tatun0 in namespace -t, with discard also on 9001..9007 for crr
        tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
                   and TSO4: up to 64 KB super-segments each way) on tatun0 in namespace -to
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
@@ -299,7 +299,7 @@ class TcpActors(Endpoint):
     peer = "198.18.12.1"
     suffix = "t"
     extra_hocon = ""
-    extra_args = ()
+    extra_args = ("--TcpActors:Offload", "false")   # the host's default is on: this endpoint measures without
 
     def __init__(self, a):
         self.ns = ns_add(self.suffix)
