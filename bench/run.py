@@ -15,8 +15,10 @@ What it does:
      198.18.0.0/15 addresses only:
        kernel     tcpbench server + tcpsink chargen in namespace -ke, the client in -kc, joined by veth
        lwip       lwip_tun on TUN device ltun0 in namespace -l (the client is the kernel of -l)
-       tcpactors  the published host (--TcpActors:Namespace "") on TUN device tatun0 in namespace -t,
-                  with discard also on 9001..9007 for crr
+       tcpactors  the published host (--TcpActors:Namespace "", --TcpActors:Offload false) on TUN device
+                  tatun0 in namespace -t, with discard also on 9001..9007 for crr
+       tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
+                  and TSO4: up to 64 KB super-segments each way) on tatun0 in namespace -to
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
      so that a change in the machine's background load hits every endpoint alike):
        bulk     tcpbench bulk -p 9       kernel -> endpoint discard        Gbit/s
@@ -54,7 +56,10 @@ TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
 UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
-ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-newreno")
+ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-newreno")
+# Ratio columns of the tables: (endpoint, over this lwIP build, label), shown when both were measured in the run.
+RATIOS = (("tcpactors", "lwip", "TcpActors / lwIP"), ("tcpactors-offload", "lwip", "offload / lwIP"),
+          ("tcpactors", "lwip-tuned", "TcpActors / lwIP rebuilt"), ("tcpactors-offload", "lwip-tuned", "offload / lwIP rebuilt"))
 # The loss test's comparison variant: NewReno without SACK (the defaults are CUBIC with SACK).
 NEWRENO_HOCON = "tcp-actors.congestion-control = newreno\ntcp-actors.sack = off"
 CRR_PORTS = [9001, 9002, 9003, 9004, 9005, 9006, 9007]
@@ -326,8 +331,8 @@ class Lwip(Endpoint):
 class LwipTuned(Lwip):
     """lwIP rebuilt with MSS 64960 and 1 MiB windows (the anchors' tuned/lwipopts.h): the reference at large MTUs."""
     name = "lwip-tuned"
-    addr = "198.18.14.2"
-    peer = "198.18.14.1"
+    addr = "198.18.15.2"
+    peer = "198.18.15.1"
     suffix = "lt"
     binary = "lwip_tun_tuned"
 
@@ -338,6 +343,7 @@ class TcpActors(Endpoint):
     peer = "198.18.12.1"
     suffix = "t"
     extra_hocon = ""
+    extra_args = ("--TcpActors:Offload", "false")   # the host's default is on: this endpoint measures without
 
     def __init__(self, a):
         self.ns = ns_add(self.suffix)
@@ -350,6 +356,7 @@ class TcpActors(Endpoint):
                 "--Logging:LogLevel:Default", a.host_log_level, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", a.host_log_level]
         for i, port in enumerate(CRR_PORTS):
             argv += [f"--TcpActors:DiscardPorts:{i}", str(port)]
+        argv += list(self.extra_args)
         hocon = "\n".join(h for h in (a.host_hocon, self.extra_hocon) if h)
         if hocon:
             argv += ["--TcpActors:Hocon", hocon]
@@ -392,7 +399,17 @@ class TcpActorsNewReno(TcpActors):
     extra_hocon = NEWRENO_HOCON
 
 
-ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-newreno": TcpActorsNewReno}
+class TcpActorsOffload(TcpActors):
+    """The host with TUN offloads on (TcpActors:Offload): checksum and TSO4 super-segments both ways."""
+    name = "tcpactors-offload"
+    addr = "198.18.14.2"
+    peer = "198.18.14.1"
+    suffix = "to"
+    extra_args = ("--TcpActors:Offload", "true")
+
+
+ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-offload": TcpActorsOffload,
+             "tcpactors-newreno": TcpActorsNewReno}
 
 
 # ------------------------------------------------------------------ impairment: random loss with nftables
@@ -647,12 +664,17 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def ratio_head(eps):
+    return "".join(f" {label} |" for e, b, label in RATIOS if e in eps and b in eps)
+
+
+def ratio_cells(eps, vals, f="{:.2f}x"):
+    return [f.format(vals[e] / vals[b]) if vals.get(e) and vals.get(b) else "-"
+            for e, b, _ in RATIOS if e in eps and b in eps]
+
+
 def report(recs, out=sys.stdout):
     eps = [e for e in ENDPOINT_ORDER if any(r["endpoint"] == e for r in recs)]
-    # TcpActors' ratio to each lwIP build measured in the same run
-    bases = [b for b in ("lwip", "lwip-tuned") if b in eps] if "tcpactors" in eps else []
-    ratio_head = "".join(f" TcpActors / {'lwIP' if b == 'lwip' else 'lwIP rebuilt'} |" for b in bases) or " |"
-    ratios = lambda vals, f="{:.2f}x": [f.format(vals["tcpactors"] / vals[b]) if vals.get("tcpactors") and vals.get(b) else "-" for b in bases]
     tests = [t for t in TESTS if any(r["test"] == t for r in recs)]
     g = {}
     for r in recs:
@@ -663,7 +685,7 @@ def report(recs, out=sys.stdout):
     label = recs[0].get("label") if recs else ""
     p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}, run {recs[0]['run'] if recs else '?'} "
       f"({recs[0]['ts'] if recs else ''}); load average during the run {min(r['loadavg'] for r in recs):.1f}..{max(r['loadavg'] for r in recs):.1f}\n")
-    head = "| test | unit | " + " | ".join(eps) + (" |" + ratio_head if bases else " |")
+    head = "| test | unit | " + " | ".join(eps) + " |" + ratio_head(eps)
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     for t in tests:
@@ -677,12 +699,12 @@ def report(recs, out=sys.stdout):
             vals[e] = med(r["value"] for r in rs)
             fails = sum(1 for r in rs if r["value"] is None)
             row.append(("n/a" if not rs else fmt(vals[e], UNITS[t])) + (f" ({fails} failed)" if fails else ""))
-        row += ratios(vals)
+        row += ratio_cells(eps, vals)
         p("| " + " | ".join(row) + " |")
     # costs
     p("\nCost per unit of work (medians); endpoint = the endpoint's process(es) only (for the kernel: the tcpbench/tcpsink")
     p("server process, which sees only part of the kernel's work; machine = all CPUs, includes the client and background load)\n")
-    head = "| figure | " + " | ".join(eps) + (" |" + ratio_head if bases else " |")
+    head = "| figure | " + " | ".join(eps) + " |" + ratio_head(eps)
     p(head)
     p("|" + "---|" * (head.count("|") - 1))
     rows = []
@@ -703,7 +725,7 @@ def report(recs, out=sys.stdout):
         if all(v is None for v in vals.values()):
             continue
         row = [label] + [f.format(vals[e]) if vals[e] is not None else "-" for e in eps]
-        row += ratios(vals)
+        row += ratio_cells(eps, vals)
         p("| " + " | ".join(row) + " |")
     for lt, base in LOSS_TESTS.items():
         if lt not in tests or base not in tests:
@@ -737,10 +759,10 @@ def report(recs, out=sys.stdout):
               f"{med(r.get('connect_s') for r in rs):.1f} |")
     peak = {e: max((r.get("vmhwm_kb") or 0 for r in recs if r["endpoint"] == e), default=0) for e in eps}
     row = ["peak RSS (VmHWM) MB"] + [f"{peak[e] / 1024:.1f}" if peak[e] else "-" for e in eps]
-    row += ratios(peak, "{:.1f}x")
+    row += ratio_cells(eps, peak, "{:.1f}x")
     p("| " + " | ".join(row) + " |")
     drops = {e: sum(r.get("dev_drops") or 0 for r in recs if r["endpoint"] == e) for e in eps}
-    p("| device drops (all tests) | " + " | ".join(str(drops[e]) for e in eps) + " |" + " |" * len(bases))
+    p("| device drops (all tests) | " + " | ".join(str(drops[e]) for e in eps) + " |" + " |" * len(ratio_cells(eps, drops)))
 
 
 # ------------------------------------------------------------------ main

@@ -11,8 +11,11 @@ namespace TcpActors.Engine;
 /// One userspace TCP/IPv4 endpoint on one link, inside an actor system. Send <c>Bind</c> and <c>Connect</c>
 /// (TcpActors.Engine.Api) to <see cref="Manager"/>.
 /// </summary>
-/// <summary>Makes the stack's link: at start, and again after each restart of the I/O actor.</summary>
-public sealed record LinkFactory(Func<ILink> Create, int Mtu);
+/// <summary>
+/// Makes the stack's link: at start, and again after each restart of the I/O actor. <paramref name="GsoMaxSize"/>
+/// is the links' <see cref="ILink.GsoMaxSize"/> (0: no segmentation offload).
+/// </summary>
+public sealed record LinkFactory(Func<ILink> Create, int Mtu, int GsoMaxSize = 0);
 
 public sealed class TcpStack
 {
@@ -39,7 +42,7 @@ public sealed class TcpStack
     /// </summary>
     public static TcpStack Start(ActorSystem system, ILink link, Ipv4Address address, TcpSettings? settings = null,
         string? name = null, ReadOnlySpan<byte> isnSecret = default) =>
-        Start(system, new LinkFactory(() => link, link.Mtu), address, settings, name, isnSecret);
+        Start(system, new LinkFactory(() => link, link.Mtu, link.GsoMaxSize), address, settings, name, isnSecret);
 
     /// <summary>
     /// Starts a stack whose link is made by <paramref name="link"/>; with <paramref name="restartBackoff"/>, the
@@ -67,6 +70,7 @@ public sealed class TcpStack
             Isn = isn,
             LocalAddress = address,
             Mss = mss,
+            GsoMaxSize = link.GsoMaxSize > link.Mtu ? link.GsoMaxSize : 0,
             ChallengeAcks = limiter,
             Io = io,
         }, settings.Dispatcher);

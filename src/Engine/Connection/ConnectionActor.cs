@@ -317,13 +317,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (unsent > 0)
         {
             var options = SegmentOptions(TcpFlags.Ack);
-            int len = Math.Min(Math.Min(unsent, PayloadRoom(options)), _snd.Usable);
+            int room = PayloadRoom(options);
+            int most = SegmentSizing.MaxPayload(room, options.Length, _stack.Mss, _stack.GsoMaxSize);
+            int len = Math.Min(Math.Min(unsent, most), _snd.Usable);
             if (len <= 0)
             {
                 if (_snd.Wnd == 0 && _snd.InFlight == 0)
                     StartPersistTimer();
                 return false;
             }
+            len = SegmentSizing.FitCongestionRoom(len, room, cwndRoom);   // a super-segment: whole segments within cwnd
             // RFC 5681: no more than cwnd in flight. Whole segments only while something is in flight (its ACK
             // will open cwnd again), so that cwnd does not cut the stream into small segments.
             if (cwndRoom < len && _snd.InFlight > 0)
@@ -331,7 +334,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (!_cc.InRecovery && !_rtoRecovery && (long)_snd.InFlight + len > _cc.Cwnd)
                 _limitedTransmitBytes += len;   // beyond cwnd: sent by limited transmit
             bool last = len == unsent;
-            if (last && (_cork || _moreQueued) && !_pushHeld && !_finQueued && len < PayloadRoom(options))
+            if (last && (_cork || _moreQueued) && !_pushHeld && !_finQueued && len < room)
             {
                 // TCP_CORK / MSG_MORE: a partial last segment waits for more data, at most the ceiling.
                 if (!Timers.IsTimerActive(TimerKeys.Cork))
@@ -347,6 +350,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Timers.Cancel(TimerKeys.Cork);
             }
             Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options);
+            if (len > room)
+                Counters.Add(TcpCounter.SuperSegmentsOut);
             _lastSentStart = _snd.Nxt;
             _bytesSent += len;
             _snd.Nxt += len + (fin ? 1 : 0);

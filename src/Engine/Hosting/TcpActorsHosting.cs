@@ -65,7 +65,7 @@ public sealed class TcpActorsOptions
         Stacks.Add(new TcpActorsStackOptions(name, address, system =>
         {
             var l = link(system);
-            return new LinkFactory(() => l, l.Mtu);
+            return new LinkFactory(() => l, l.Mtu, l.GsoMaxSize);
         }));
         return this;
     }

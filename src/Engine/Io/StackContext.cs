@@ -15,6 +15,8 @@ internal sealed class StackContext
     public required Ipv4Address LocalAddress { get; init; }
     /// <summary>The MSS we announce: the link MTU less 40 bytes of IPv4 and TCP headers.</summary>
     public required int Mss { get; init; }
+    /// <summary>The link's segmentation offload (<see cref="Link.ILink.GsoMaxSize"/>): the largest packet it takes, 0 when none.</summary>
+    public int GsoMaxSize { get; init; }
     public required ChallengeAckLimiter ChallengeAcks { get; init; }
     /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
     public required IActorRef Io { get; init; }

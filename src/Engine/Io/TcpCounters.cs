@@ -85,6 +85,8 @@ public enum TcpCounter
     LostRetransmits,
     /// <summary>Duplicate segments reported with a D-SACK block (RFC 2883).</summary>
     DsacksSent,
+    /// <summary>Segments sent larger than one MSS, for the link to cut (segmentation offload, <see cref="Link.ILink.GsoMaxSize"/>).</summary>
+    SuperSegmentsOut,
     /// <summary>Gauge: connection actors alive (every TCB, TIME-WAIT included).</summary>
     ConnectionActors,
     /// <summary>Gauge: packet buffers rented and not yet returned.</summary>

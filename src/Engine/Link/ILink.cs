@@ -10,7 +10,15 @@ public interface ILink : IDisposable
     int Mtu { get; }
 
     /// <summary>
-    /// Sends one IPv4 packet. The span is only valid during the call: a link that delivers later copies it.
+    /// Segmentation offload: the largest IPv4 packet <see cref="Send"/> takes, or 0 (the default) when the link
+    /// carries nothing larger than <see cref="Mtu"/>. A TCP packet larger than the MTU is cut by the link (or the
+    /// kernel behind it) into segments of MTU - headers bytes of payload, each with the same IPv4 and TCP headers
+    /// (TSO); the stack sends such super-segments only when the peer's MSS is the one the MTU gives.
+    /// </summary>
+    int GsoMaxSize => 0;
+
+    /// <summary>
+    /// Sends one IPv4 packet (at most <see cref="Mtu"/> bytes, or <see cref="GsoMaxSize"/> when that is larger). The span is only valid during the call: a link that delivers later copies it.
     /// Never throws for a packet the peer would drop; failures of the link itself go to
     /// <see cref="ILinkReceiver.OnLinkFailed"/>.
     /// </summary>

@@ -32,6 +32,9 @@ public sealed class ImpairedLink : ILink
 
     public int Mtu => _inner.Mtu;
 
+    /// <summary>The inner link's: a super-segment is impaired as one packet (lost, delayed or duplicated whole).</summary>
+    public int GsoMaxSize => _inner.GsoMaxSize;
+
     /// <summary>What happened to packets sent through this link.</summary>
     public ImpairmentCounters OutboundCounters => _outbound.Counters;
 

@@ -6,20 +6,24 @@ namespace TcpActors.Engine.Link;
 /// Two link endpoints joined in memory: what <see cref="A"/> sends arrives at <see cref="B"/> and the other way
 /// round, each direction through its own <see cref="ImpairmentModel"/>. Undelayed copies are delivered
 /// synchronously on the sending thread; delayed ones by the scheduler (in virtual time under TestScheduler).
-/// A packet larger than the MTU, or sent before the far endpoint was started, is dropped and counted; after an
-/// endpoint is disposed nothing more is delivered to it.
+/// A packet larger than the MTU (or than <c>gsoMaxSize</c> when given: super-segments pass whole, as over a TUN
+/// device with offloads), or sent before the far endpoint was started, is dropped and counted; after an endpoint
+/// is disposed nothing more is delivered to it.
 /// </summary>
 public sealed class MemoryWire
 {
     private readonly Endpoint _a;
     private readonly Endpoint _b;
 
-    public MemoryWire(IScheduler scheduler, int mtu = 1500, ImpairmentSettings? aToB = null, ImpairmentSettings? bToA = null)
+    public MemoryWire(IScheduler scheduler, int mtu = 1500, ImpairmentSettings? aToB = null, ImpairmentSettings? bToA = null,
+        int gsoMaxSize = 0)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentOutOfRangeException.ThrowIfLessThan(mtu, 68);
-        _a = new Endpoint(mtu);
-        _b = new Endpoint(mtu);
+        ArgumentOutOfRangeException.ThrowIfNegative(gsoMaxSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(gsoMaxSize, 65535);
+        _a = new Endpoint(mtu, gsoMaxSize);
+        _b = new Endpoint(mtu, gsoMaxSize);
         _a.Connect(new ImpairedPath(new ImpairmentModel(aToB ?? ImpairmentSettings.None), scheduler, _b), _b);
         _b.Connect(new ImpairedPath(new ImpairmentModel(bToA ?? ImpairmentSettings.None), scheduler, _a), _a);
     }
@@ -34,7 +38,7 @@ public sealed class MemoryWire
     /// <summary>What happened to packets sent on <see cref="B"/>.</summary>
     public ImpairmentCounters BToACounters => _b.Outbound.Counters;
 
-    private sealed class Endpoint(int mtu) : ILink, IPacketSink
+    private sealed class Endpoint(int mtu, int gsoMaxSize) : ILink, IPacketSink
     {
         private ImpairedPath? _outbound;
         private Endpoint? _peer;
@@ -44,6 +48,8 @@ public sealed class MemoryWire
         public ImpairedPath Outbound => _outbound!;
 
         public int Mtu => mtu;
+
+        public int GsoMaxSize => gsoMaxSize;
 
         public void Connect(ImpairedPath outbound, Endpoint peer)
         {
@@ -56,7 +62,7 @@ public sealed class MemoryWire
             if (_disposed)
                 return;
             ImpairedPath outbound = _outbound!;
-            if (packet.Length > mtu)
+            if (packet.Length > Math.Max(mtu, gsoMaxSize))
             {
                 outbound.Counters.CountDroppedOversize();
                 return;

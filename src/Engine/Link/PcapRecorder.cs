@@ -48,6 +48,8 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
 
     public int Mtu => _inner.Mtu;
 
+    public int GsoMaxSize => _inner.GsoMaxSize;
+
     /// <summary>Packets written so far, and whether recording stopped at its bound.</summary>
     public long PacketsWritten { get; private set; }
     public bool Stopped { get; private set; }

@@ -7,13 +7,16 @@ public sealed record PacketSent(byte[] Packet, DateTimeOffset At);
 
 /// <summary>
 /// A link for protocol tests: every packet the stack sends is told to a probe actor as
-/// <see cref="PacketSent"/>; the test injects arriving packets with <see cref="Inject"/>.
+/// <see cref="PacketSent"/>; the test injects arriving packets with <see cref="Inject"/>. With
+/// <paramref name="gsoMaxSize"/> it advertises segmentation offload (the stack may send super-segments up to that size).
 /// </summary>
-public sealed class ProbeLink(IActorRef probe, IScheduler scheduler, int mtu = 1500) : ILink
+public sealed class ProbeLink(IActorRef probe, IScheduler scheduler, int mtu = 1500, int gsoMaxSize = 0) : ILink
 {
     private ILinkReceiver? _receiver;
 
     public int Mtu => mtu;
+
+    public int GsoMaxSize => gsoMaxSize;
 
     public void Send(ReadOnlySpan<byte> packet) => probe.Tell(new PacketSent(packet.ToArray(), scheduler.Now));
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using TcpActors.Engine.Wire;
 
 namespace TcpActors.Engine.Link;
 
@@ -11,6 +12,14 @@ namespace TcpActors.Engine.Link;
 /// a TUN write is one packet and atomic, so sends from several threads need no lock. A packet the kernel refuses
 /// (device down, no buffer space, malformed) is dropped and counted; a read error, an unexpected write error or a
 /// receiver that throws goes to <see cref="ILinkReceiver.OnLinkFailed"/> once, and the read thread ends.
+/// <para>
+/// On a device opened with offloads (<see cref="TunDevice.Offload"/>) every read brings a virtio_net_hdr and a
+/// packet of up to 64 KB (a TCP/IPv4 GSO super-segment): the header is checked and stripped, a partial TCP checksum
+/// is completed in place (<see cref="TcpOffload.CompleteArriving"/>), and the receiver gets the plain IPv4 packet; a
+/// bad header is dropped and counted (<see cref="OffloadDrops"/>). <see cref="Send"/> takes plain IPv4 packets up to
+/// <see cref="GsoMaxSize"/>: a TCP packet larger than the MTU goes out as a TCPV4 super-segment that the kernel cuts
+/// into MTU-sized segments; the header and the packet go in one writev() without a copy.
+/// </para>
 /// </summary>
 public sealed unsafe class TunLink : ILink
 {
@@ -28,6 +37,10 @@ public sealed unsafe class TunLink : ILink
     private long _sendDrops;
     private long _oversizeDrops;
     private int _lastSendErrno;
+    private long _superSegmentsIn;
+    private long _superSegmentsOut;
+    private long _offloadDrops;
+    private int _lastOffloadDrop;
 
     /// <param name="device">The open device; disposed with the link when <paramref name="ownsDevice"/>.</param>
     /// <param name="mtu">The device's MTU as configured on the kernel side (ip link set DEV mtu M).</param>
@@ -43,7 +56,22 @@ public sealed unsafe class TunLink : ILink
 
     public int Mtu { get; }
 
+    /// <summary>With offloads the largest IPv4 packet <see cref="Send"/> takes (65535), else 0.</summary>
+    public int GsoMaxSize => _device.Offload ? Ipv4Packet.MaxTotalLength : 0;
+
     public TunDevice Device => _device;
+
+    /// <summary>Offload mode: GSO super-segments (gso_type TCPV4) read from the device.</summary>
+    public long SuperSegmentsIn => Interlocked.Read(ref _superSegmentsIn);
+
+    /// <summary>Offload mode: packets larger than the MTU written as GSO super-segments for the kernel to cut.</summary>
+    public long SuperSegmentsOut => Interlocked.Read(ref _superSegmentsOut);
+
+    /// <summary>Offload mode: packets read with a virtio_net_hdr that is malformed or does not fit the packet; see <see cref="LastOffloadDrop"/>.</summary>
+    public long OffloadDrops => Interlocked.Read(ref _offloadDrops);
+
+    /// <summary>Why the last packet counted in <see cref="OffloadDrops"/> was dropped.</summary>
+    public DropReason LastOffloadDrop => (DropReason)Volatile.Read(ref _lastOffloadDrop);
 
     /// <summary>Packets read from the device and handed to the receiver.</summary>
     public long PacketsIn => Interlocked.Read(ref _packetsIn);
@@ -54,7 +82,7 @@ public sealed unsafe class TunLink : ILink
     /// <summary>Packets the kernel refused (device down, no buffer space, malformed); see <see cref="LastSendErrno"/>.</summary>
     public long SendDrops => Interlocked.Read(ref _sendDrops);
 
-    /// <summary>Packets larger than <see cref="Mtu"/>, never written.</summary>
+    /// <summary>Packets larger than <see cref="Mtu"/> (offload mode: than <see cref="GsoMaxSize"/>, or not TCP), never written.</summary>
     public long OversizeDrops => Interlocked.Read(ref _oversizeDrops);
 
     /// <summary>The errno of the last refused write, 0 if none.</summary>
@@ -85,15 +113,29 @@ public sealed unsafe class TunLink : ILink
     {
         if (_disposed)
             return;
-        if (packet.Length > Mtu)
+        int errno;
+        if (_device.Offload)
         {
-            Interlocked.Increment(ref _oversizeDrops);
-            return;
+            if (SendWithHeader(packet, out errno))
+                return;
+            if (errno == 0)
+            {
+                Interlocked.Increment(ref _oversizeDrops);
+                return;
+            }
         }
-        if (_device.TryWrite(packet, out int errno))
+        else
         {
-            Interlocked.Increment(ref _packetsOut);
-            return;
+            if (packet.Length > Mtu)
+            {
+                Interlocked.Increment(ref _oversizeDrops);
+                return;
+            }
+            if (_device.TryWrite(packet, out errno))
+            {
+                Interlocked.Increment(ref _packetsOut);
+                return;
+            }
         }
         if (_disposed)
             return;
@@ -117,10 +159,60 @@ public sealed unsafe class TunLink : ILink
         }
     }
 
+    /// <summary>
+    /// Offload mode: the virtio_net_hdr and the packet in one writev(). Packets within the MTU go with their full
+    /// checksum, flags 0 and GSO NONE: the codec computed that checksum already, and the packet stays correct for
+    /// whatever the kernel does with it (forwarding, a capture on the device). Larger TCP packets get TCPV4 GSO and
+    /// NEEDS_CSUM with the pseudo-header sum in their checksum field. True when written; false with errno 0 when
+    /// nothing can cut the packet (larger than the MTU and not TCP), else with the write's errno.
+    /// </summary>
+    private bool SendWithHeader(ReadOnlySpan<byte> packet, out int errno)
+    {
+        errno = 0;
+        if (packet.Length > Ipv4Packet.MaxTotalLength
+            || !TcpOffload.ForSending(packet, Mtu, out var header, out int checksumAt, out ushort partial))
+            return false;
+        Span<byte> vnet = stackalloc byte[VirtioNetHeader.Length];
+        header.Write(vnet);
+        if (!_device.TryWrite(vnet, packet, checksumAt, partial, out errno))
+            return false;
+        Interlocked.Increment(ref _packetsOut);
+        if (header.IsGso)
+            Interlocked.Increment(ref _superSegmentsOut);
+        return true;
+    }
+
     private void ReadLoop()
     {
+        if (_device.Offload)
+        {
+            ReadPackets(VirtioNetHeader.Length + Ipv4Packet.MaxTotalLength, headerLength: VirtioNetHeader.Length);
+            return;
+        }
+        ReadPackets(Mtu, headerLength: 0);
+    }
+
+    /// <summary>Offload mode: checks and strips the header and completes a partial checksum; false when the packet is dropped.</summary>
+    private bool TakeHeader(Span<byte> read, out int superSegment)
+    {
+        superSegment = 0;
+        var reason = VirtioNetHeader.TryParse(read, out var header);
+        if (reason == DropReason.None)
+            reason = TcpOffload.CompleteArriving(read[VirtioNetHeader.Length..], header);
+        if (reason != DropReason.None)
+        {
+            Interlocked.Increment(ref _offloadDrops);
+            Volatile.Write(ref _lastOffloadDrop, (int)reason);
+            return false;
+        }
+        superSegment = header.IsGso ? 1 : 0;
+        return true;
+    }
+
+    private void ReadPackets(int bufferSize, int headerLength)
+    {
         ILinkReceiver receiver = _receiver!;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Mtu);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         bool wakeAdded = false;
         FdHandle wake = _wake!;
         try
@@ -129,11 +221,18 @@ public sealed unsafe class TunLink : ILink
             TunNative.PollFd* fds = stackalloc TunNative.PollFd[2];
             while (!_disposed)
             {
-                int n = _device.TryRead(buffer, out int errno);
+                int n = _device.TryRead(buffer.AsSpan(0, bufferSize), out int errno);
                 if (n > 0)
                 {
+                    if (headerLength > 0)
+                    {
+                        if (!TakeHeader(buffer.AsSpan(0, n), out int superSegment))
+                            continue;
+                        if (superSegment != 0)
+                            Interlocked.Increment(ref _superSegmentsIn);
+                    }
                     Interlocked.Increment(ref _packetsIn);
-                    receiver.OnPacket(new ReadOnlySpan<byte>(buffer, 0, n));
+                    receiver.OnPacket(new ReadOnlySpan<byte>(buffer, headerLength, n - headerLength));
                     continue;
                 }
                 if (n < 0)

@@ -38,4 +38,10 @@ public enum DropReason : byte
     BadIcmpChecksum,
     /// <summary>An ICMP type the endpoint does not act on.</summary>
     UnsupportedIcmp,
+
+    // virtio_net_hdr of a TUN device with offloads (IFF_VNET_HDR)
+    /// <summary>Unknown flags or GSO type, or a GSO type without a segment size.</summary>
+    BadVirtioHeader,
+    /// <summary>NEEDS_CSUM or TCPV4 GSO on a packet that is not TCP/IPv4, or csum_start/csum_offset not at its TCP checksum field.</summary>
+    BadChecksumOffload,
 }

@@ -36,11 +36,13 @@ public sealed class DeviceEnvironment : IDisposable
     }
 
     /// <summary>Opens (and configures) the TUN device and wraps it in a link; called at start and after each restart.</summary>
-    public LinkFactory LinkFactory => new(OpenLink, _options.Mtu);
+    public LinkFactory LinkFactory => new(OpenLink, _options.Mtu, _options.Offload ? Engine.Wire.Ipv4Packet.MaxTotalLength : 0);
 
     private ILink OpenLink()
     {
-        var device = Namespace is { } ns ? ns.Run(() => TunDevice.Open(_options.Device)) : TunDevice.Open(_options.Device);
+        var device = Namespace is { } ns
+            ? ns.Run(() => TunDevice.Open(_options.Device, _options.Offload))
+            : TunDevice.Open(_options.Device, _options.Offload);
         try
         {
             if (_options.ConfigureDevice)
@@ -52,8 +54,8 @@ public sealed class DeviceEnvironment : IDisposable
                 _log.LogInformation("Capturing packets to {Path} (at most {Bytes} bytes per file, {Files} files)",
                     _options.CapturePath, _options.CaptureMaxBytes, _options.CaptureMaxFiles);
             }
-            _log.LogInformation("TUN device {Device} is up: MTU {Mtu}, kernel side {Peer}/{Prefix}", _options.Device, _options.Mtu,
-                _options.PeerAddress, _options.PrefixLength);
+            _log.LogInformation("TUN device {Device} is up: MTU {Mtu}, offloads {Offload}, kernel side {Peer}/{Prefix}", _options.Device, _options.Mtu,
+                _options.Offload ? "on (checksum, TSO4)" : "off", _options.PeerAddress, _options.PrefixLength);
             return link;
         }
         catch

@@ -15,9 +15,9 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
     private static readonly Ipv4Address ClientAddress = Ipv4Address.Parse("198.18.0.1");
     private static readonly Ipv4Address ServerAddress = Ipv4Address.Parse("198.18.0.2");
 
-    private (TcpStack client, TcpStack server, MemoryWire wire) TwoStacks(ImpairmentSettings impairment, string? config)
+    private (TcpStack client, TcpStack server, MemoryWire wire) TwoStacks(ImpairmentSettings impairment, string? config, int gsoMaxSize = 0)
     {
-        var wire = new MemoryWire(Sys.Scheduler, 1500, impairment, impairment with { Seed = impairment.Seed + 1 });
+        var wire = new MemoryWire(Sys.Scheduler, 1500, impairment, impairment with { Seed = impairment.Seed + 1 }, gsoMaxSize);
         var settings = config is null ? null
             : Engine.Configuration.TcpSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(config).WithFallback(Sys.Settings.Config));
         var client = TcpStack.Start(Sys, wire.A, ClientAddress, settings);
@@ -42,12 +42,15 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
     [InlineData(1_000_000, 0.0, 0.0, 0.0, null)]
     [InlineData(10_000_000, 0.10, 0.05, 0.05, null)]
     [InlineData(10_000_000, 0.10, 0.05, 0.05, "tcp-actors { congestion-control = newreno, sack = off, timestamps = off, window-scaling = off, receive-window = 65535 }")]
-    public void Bulk_transfer_both_ways_arrives_byte_exact_and_both_ends_reach_CLOSED(int bytes, double loss, double dup, double reorder, string? config)
+    // Segmentation offload: super-segments of up to 64 KB cross the wire whole (and are lost, duplicated or reordered whole).
+    [InlineData(10_000_000, 0.0, 0.0, 0.0, null, 65535)]
+    [InlineData(10_000_000, 0.10, 0.05, 0.05, null, 65535)]
+    public void Bulk_transfer_both_ways_arrives_byte_exact_and_both_ends_reach_CLOSED(int bytes, double loss, double dup, double reorder, string? config, int gso = 0)
     {
         var impairment = new ImpairmentSettings(Loss: loss, Duplication: dup, Reordering: reorder,
             ReorderDelay: TimeSpan.FromMilliseconds(10), ReorderJitter: TimeSpan.FromMilliseconds(5),
             Delay: TimeSpan.FromMilliseconds(1), Seed: 42);
-        var (client, server, wire) = TwoStacks(impairment, config);
+        var (client, server, wire) = TwoStacks(impairment, config, gso);
         var serverLog = new TransferLog();
         var clientLog = new TransferLog();
         var serverPump = Sys.ActorOf(Pump.Props(serverLog, bytes, seed: 2));
@@ -86,6 +89,7 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
             output.WriteLine($"{name}: timeouts {stack.Counters[TcpCounter.Timeouts]}, fast retransmits {stack.Counters[TcpCounter.FastRetransmits]}, " +
                 $"SACK retransmits {stack.Counters[TcpCounter.SackRetransmits]}, lost retransmits {stack.Counters[TcpCounter.LostRetransmits]}, D-SACKs sent {stack.Counters[TcpCounter.DsacksSent]}, PAWS drops {stack.Counters[TcpCounter.PawsDrops]}");
 
+        output.WriteLine($"super-segments sent: client {client.Counters[TcpCounter.SuperSegmentsOut]}, server {server.Counters[TcpCounter.SuperSegmentsOut]}");
         output.WriteLine($"client events: {string.Join(", ", clientLog.Events)}; server events: {string.Join(", ", serverLog.Events)}");
         Assert.Null(clientLog.Error);
         Assert.Null(serverLog.Error);
@@ -95,6 +99,10 @@ public class TwoStacksOverMemoryWireTests(ITestOutputHelper output) : StackTestK
         Assert.Equal(SeededStream.Hash(1, bytes), serverLog.ReceivedHash());
         Assert.True(clientLog.PeerClosed && serverLog.PeerClosed);
         Assert.True(clientLog.Closed && serverLog.Closed);
+        if (gso > 0)
+            Assert.True(client.Counters[TcpCounter.SuperSegmentsOut] > 0 && server.Counters[TcpCounter.SuperSegmentsOut] > 0);
+        else
+            Assert.Equal(0, client.Counters[TcpCounter.SuperSegmentsOut] + server.Counters[TcpCounter.SuperSegmentsOut]);
         if (loss > 0)
         {
             Assert.True(wire.AToBCounters.Lost > 0 && wire.AToBCounters.Duplicated > 0 && wire.AToBCounters.Reordered > 0);

@@ -29,12 +29,13 @@ public sealed class ProbeStack
     public TcpStack Stack { get; }
 
     /// <param name="wireName">Name of the link's probe actor; two stacks in one test need two names.</param>
+    /// <param name="gsoMaxSize">The link advertises segmentation offload up to this size (0: none).</param>
     public ProbeStack(Akka.TestKit.Xunit2.TestKit kit, DateTimeOffset origin, Engine.Configuration.TcpSettings? settings = null, int mtu = 1500,
-        string wireName = "wire")
+        string wireName = "wire", int gsoMaxSize = 0)
     {
         _wire = kit.CreateTestProbe(wireName);
         _origin = origin;
-        Link = new ProbeLink(_wire.Ref, kit.Sys.Scheduler, mtu);
+        Link = new ProbeLink(_wire.Ref, kit.Sys.Scheduler, mtu, gsoMaxSize);
         Stack = TcpStack.Start(kit.Sys, Link, StackAddress, settings, isnSecret: new byte[16]);
         // A round trip, so that the I/O actor has started (and started the link) before anything is injected.
         var ready = kit.CreateTestProbe();

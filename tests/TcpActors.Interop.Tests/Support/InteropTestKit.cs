@@ -26,14 +26,15 @@ public abstract class InteropTestKit : Akka.TestKit.Xunit2.TestKit
     protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly NamespaceFixture? _ns;
 
-    protected InteropTestKit(ITestOutputHelper output, Config? config = null)
+    /// <param name="offload">Open the namespace's TUN device with offloads (IFF_VNET_HDR, checksum and TSO4).</param>
+    protected InteropTestKit(ITestOutputHelper output, Config? config = null, bool offload = false)
         : base(config is null ? RealTime : config.WithFallback(RealTime), output: output)
     {
         if (InteropEnvironment.IsCi || InteropEnvironment.MissingPrerequisite() is null)
         {
             try
             {
-                _ns = new NamespaceFixture();
+                _ns = new NamespaceFixture(offload: offload);
             }
             catch
             {

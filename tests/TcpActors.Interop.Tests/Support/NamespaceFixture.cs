@@ -10,7 +10,8 @@ namespace TcpActors.Interop.Tests.Support;
 /// <summary>
 /// A network namespace of its own (tcpa-test-PID-N) holding a TUN device <see cref="DeviceName"/> whose kernel
 /// side is 198.18.0.1/24 with MTU 1500; the stack under test plays 198.18.0.2. Everything the test sends stays in
-/// the namespace. Dispose closes the device, then deletes the namespace.
+/// the namespace. Dispose closes the device, then deletes the namespace. With <c>offload</c> the device is opened with
+/// IFF_VNET_HDR and TUNSETOFFLOAD(checksum, TSO4), and its link exchanges super-segments of up to 64 KB with the kernel.
 /// </summary>
 public sealed partial class NamespaceFixture : IDisposable
 {
@@ -26,7 +27,7 @@ public sealed partial class NamespaceFixture : IDisposable
     private TunDevice? _device;
     private TunLink? _link;
 
-    public NamespaceFixture(bool openDevice = true)
+    public NamespaceFixture(bool openDevice = true, bool offload = false)
     {
         if (Interlocked.Exchange(ref _staleSwept, 1) == 0)
             DeleteStaleNamespaces();
@@ -36,7 +37,7 @@ public sealed partial class NamespaceFixture : IDisposable
         {
             if (openDevice)
             {
-                _device = Namespace.Run(() => TunDevice.Open(DeviceName));
+                _device = Namespace.Run(() => TunDevice.Open(DeviceName, offload));
                 DeviceSetup.Configure(Name, DeviceName, $"{KernelAddress}/24", Mtu);
                 StartCaptureIfAsked();
             }

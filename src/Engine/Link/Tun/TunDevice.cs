@@ -9,16 +9,23 @@ namespace TcpActors.Engine.Link;
 /// <see cref="Read"/> returns 0 when no packet is waiting (see <see cref="WaitReadable"/>).
 /// A device created beforehand with <c>ip tuntap add NAME mode tun user $USER</c> opens without privileges.
 /// The device lives in the network namespace of the thread that opens it (see NetworkNamespace.Run).
+/// Opened with offloads (<see cref="Open(string, bool)"/>), the device also has IFF_VNET_HDR, a 10-byte
+/// struct virtio_net_hdr before every packet (TUNSETVNETHDRSZ) and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4): the kernel
+/// hands over and takes TCP/IPv4 super-segments of up to 64 KB with partial checksums (see TunLink).
 /// </summary>
 public sealed unsafe class TunDevice : IDisposable
 {
     private readonly FdHandle _handle;
 
-    private TunDevice(FdHandle handle, string name)
+    private TunDevice(FdHandle handle, string name, bool offload)
     {
         _handle = handle;
         Name = name;
+        Offload = offload;
     }
+
+    /// <summary>Opened with IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4): reads and writes carry a virtio_net_hdr.</summary>
+    public bool Offload { get; }
 
     /// <summary>The interface name the kernel gave the device (a pattern such as "tun%d" is resolved).</summary>
     public string Name { get; }
@@ -31,8 +38,15 @@ public sealed unsafe class TunDevice : IDisposable
     /// </summary>
     public static TunDevice Open(string name) => Open(name, "/dev/net/tun");
 
+    /// <summary>
+    /// As <see cref="Open(string)"/>; with <paramref name="offload"/> also IFF_VNET_HDR, TUNSETVNETHDRSZ 10 and
+    /// TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4). A kernel that refuses any of them gives a <see cref="TunException"/>
+    /// that names the step.
+    /// </summary>
+    public static TunDevice Open(string name, bool offload) => Open(name, "/dev/net/tun", offload);
+
     /// <summary>Opens through another clone device node (tests use a private node to act as an unprivileged user).</summary>
-    internal static TunDevice Open(string name, string controlPath)
+    internal static TunDevice Open(string name, string controlPath, bool offload = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         byte[] nameBytes = Encoding.ASCII.GetBytes(name);
@@ -60,7 +74,7 @@ public sealed unsafe class TunDevice : IDisposable
             TunNative.IfReq req = default;
             for (int i = 0; i < nameBytes.Length; i++)
                 req.Name[i] = nameBytes[i];
-            req.Flags = TunNative.IFF_TUN | TunNative.IFF_NO_PI;
+            req.Flags = (short)(TunNative.IFF_TUN | TunNative.IFF_NO_PI | (offload ? TunNative.IFF_VNET_HDR : 0));
             if (TunNative.Ioctl(fd, TunNative.TUNSETIFF, &req) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -69,7 +83,7 @@ public sealed unsafe class TunDevice : IDisposable
                     TunNative.EPERM or TunNative.EACCES =>
                         $" (run as root or create it with `ip tuntap add {name} mode tun user $USER`)",
                     TunNative.EINVAL =>
-                        $" ({name} may already exist as a TAP device or with other flags, e.g. multi_queue)",
+                        $" ({name} may already exist as a TAP device or with other flags, e.g. multi_queue{(offload ? " or without vnet_hdr" : "")})",
                     TunNative.EBUSY =>
                         $" ({name} is already open by another process)",
                     _ => "",
@@ -81,12 +95,33 @@ public sealed unsafe class TunDevice : IDisposable
             while (length < TunNative.IFNAMSIZ && req.Name[length] != 0)
                 length++;
             string actual = Encoding.ASCII.GetString(req.Name, length);
-            return new TunDevice(handle, actual);
+            if (offload)
+                EnableOffloads(fd, actual);
+            return new TunDevice(handle, actual, offload);
         }
         catch
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>TUNSETVNETHDRSZ 10, then TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4); throws naming the ioctl the kernel refused.</summary>
+    private static void EnableOffloads(int fd, string name)
+    {
+        int size = Wire.VirtioNetHeader.Length;
+        if (TunNative.Ioctl(fd, TunNative.TUNSETVNETHDRSZ, &size) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new TunException($"enabling offloads on TUN device {name} failed: TUNSETVNETHDRSZ {size}: {TunNative.Describe(errno)}" +
+                " (the kernel does not take a 10-byte virtio_net_hdr; open the device without offloads)", errno);
+        }
+        const uint offloads = TunNative.TUN_F_CSUM | TunNative.TUN_F_TSO4;
+        if (TunNative.Ioctl(fd, TunNative.TUNSETOFFLOAD, (nuint)offloads) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new TunException($"enabling offloads on TUN device {name} failed: TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4): {TunNative.Describe(errno)}" +
+                " (the kernel refuses checksum or TSO4 offload on TUN; set TcpActors:Offload false)", errno);
         }
     }
 
@@ -194,6 +229,66 @@ public sealed unsafe class TunDevice : IDisposable
                     // tun_get_user consumes the whole iovec or fails; a short count would be a kernel surprise.
                     errno = n == packet.Length ? 0 : TunNative.EIO;
                     return n == packet.Length;
+                }
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != TunNative.EINTR)
+                    return false;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = TunNative.EBADF;
+            return false;
+        }
+        finally
+        {
+            if (added)
+                _handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// One writev() of <paramref name="header"/> and <paramref name="packet"/> without copying them; with
+    /// <paramref name="patchAt"/> &gt;= 0 the two bytes of the packet there are replaced by <paramref name="patch"/> on the
+    /// way (a super-segment's partial checksum). True when the kernel took it all. Allocates nothing.
+    /// </summary>
+    internal bool TryWrite(ReadOnlySpan<byte> header, ReadOnlySpan<byte> packet, int patchAt, ushort patch, out int errno)
+    {
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            byte* patchBytes = stackalloc byte[2];
+            patchBytes[0] = (byte)(patch >> 8);
+            patchBytes[1] = (byte)patch;
+            TunNative.IoVec* iov = stackalloc TunNative.IoVec[4];
+            int total = header.Length + packet.Length;
+            while (true)
+            {
+                nint n;
+                fixed (byte* h = header)
+                fixed (byte* p = packet)
+                {
+                    int count;
+                    iov[0] = new TunNative.IoVec { Base = h, Length = (nuint)header.Length };
+                    if (patchAt < 0)
+                    {
+                        iov[1] = new TunNative.IoVec { Base = p, Length = (nuint)packet.Length };
+                        count = 2;
+                    }
+                    else
+                    {
+                        iov[1] = new TunNative.IoVec { Base = p, Length = (nuint)patchAt };
+                        iov[2] = new TunNative.IoVec { Base = patchBytes, Length = 2 };
+                        iov[3] = new TunNative.IoVec { Base = p + patchAt + 2, Length = (nuint)(packet.Length - patchAt - 2) };
+                        count = 4;
+                    }
+                    n = TunNative.Writev(_handle.Fd, iov, count);
+                }
+                if (n >= 0)
+                {
+                    errno = n == total ? 0 : TunNative.EIO;
+                    return n == total;
                 }
                 errno = Marshal.GetLastPInvokeError();
                 if (errno != TunNative.EINTR)

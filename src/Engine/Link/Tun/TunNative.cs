@@ -17,9 +17,20 @@ internal static unsafe partial class TunNative
 
     public const short IFF_TUN = 0x0001;
     public const short IFF_NO_PI = 0x1000;
+    /// <summary>Every read and write carries a struct virtio_net_hdr before the packet.</summary>
+    public const short IFF_VNET_HDR = 0x4000;
 
     /// <summary>_IOW('T', 202, int).</summary>
     public const uint TUNSETIFF = 0x400454CA;
+    /// <summary>_IOW('T', 208, unsigned int): the offloads the reader/writer handles (TUN_F_*), passed by value.</summary>
+    public const uint TUNSETOFFLOAD = 0x400454D0;
+    /// <summary>_IOW('T', 216, int): the size of the vnet header (10: struct virtio_net_hdr), passed by pointer.</summary>
+    public const uint TUNSETVNETHDRSZ = 0x400454D8;
+
+    /// <summary>TUNSETOFFLOAD: the stack completes partial checksums (and may leave its own partial).</summary>
+    public const uint TUN_F_CSUM = 0x01;
+    /// <summary>TUNSETOFFLOAD: TCP/IPv4 segmentation offload both ways (requires TUN_F_CSUM).</summary>
+    public const uint TUN_F_TSO4 = 0x02;
 
     public const int CLONE_NEWNET = 0x40000000;
 
@@ -39,6 +50,14 @@ internal static unsafe partial class TunNative
     {
         public fixed byte Name[IFNAMSIZ];
         public short Flags;
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -64,6 +83,15 @@ internal static unsafe partial class TunNative
     /// <summary>ioctl is variadic; on the Linux ABIs .NET runs on an integer or pointer argument passes the same way.</summary>
     [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, nuint request, IfReq* argument);
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, int* argument);
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, nuint argument);
+
+    [LibraryImport(Libc, EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(int fd, IoVec* iov, int count);
 
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
