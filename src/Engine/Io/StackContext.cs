@@ -16,6 +16,8 @@ internal sealed class StackContext
     /// <summary>The MSS we announce: the link MTU less 40 bytes of IPv4 and TCP headers.</summary>
     public required int Mss { get; init; }
     public required ChallengeAckLimiter ChallengeAcks { get; init; }
+    /// <summary>Out-of-order bytes all connections may hold together (tcp-actors.reassembly-limit-total).</summary>
+    public required ReassemblyBudget ReassemblyBudget { get; init; }
     /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
     public required IActorRef Io { get; init; }
 }
