@@ -21,7 +21,7 @@ public static class EcnCodepoint
 /// </summary>
 public sealed class EcnState(EcnMode mode)
 {
-    /// <summary>SND.NXT when cwnd was last reduced: ECE before SND.UNA reaches it is the same congestion (Linux CA_CWR's high_seq).</summary>
+    /// <summary>SND.NXT when cwnd was last reduced: ECE until SND.UNA passes it is the same congestion (Linux CA_CWR's high_seq).</summary>
     private SeqNum? _reducedUntil;
 
     public EcnMode Mode { get; } = mode;
@@ -88,6 +88,9 @@ public sealed class EcnState(EcnMode mode)
     /// An acceptable ACK arrived (after SND.UNA moved to <paramref name="sndUna"/>). True when it is an ECN-Echo that
     /// must reduce cwnd now (6.1.2): not during loss recovery (cwnd is being reduced already) and not before SND.UNA
     /// passes the window of the last reduction. The caller reduces cwnd and calls <see cref="OnWindowReduced"/>.
+    /// "Passes" is strict, as in Linux (tcp_fastretrans_alert: "CWR is to be held something *above* high_seq is
+    /// ACKed for CWR bit to reach receiver"): the segment that carried CWR starts at the old SND.NXT, and ACKs up to
+    /// it still echo the congestion that was answered.
     /// </summary>
     public bool OnAck(TcpFlags flags, SeqNum sndUna, bool inLossRecovery)
     {
@@ -98,7 +101,7 @@ public sealed class EcnState(EcnMode mode)
 
     /// <summary>
     /// cwnd was reduced (by an ECE, a fast retransmit or a timeout) with SND.NXT at <paramref name="sndNxt"/>: the next
-    /// new data carries CWR, and ECEs until SND.UNA reaches <paramref name="sndNxt"/> are the same congestion
+    /// new data carries CWR, and ECEs until SND.UNA passes <paramref name="sndNxt"/> are the same congestion
     /// (Linux tcp_init_cwnd_reduction queues CWR for every reduction).
     /// </summary>
     public void OnWindowReduced(SeqNum sndNxt)
@@ -109,10 +112,10 @@ public sealed class EcnState(EcnMode mode)
         _reducedUntil = sndNxt;
     }
 
-    /// <summary>In the window of data after a reduction (SND.UNA before the SND.NXT of then): cwnd does not grow (6.1.2; Linux CA_CWR).</summary>
+    /// <summary>In the window of data after a reduction (SND.UNA not past the SND.NXT of then): cwnd does not grow (6.1.2; Linux CA_CWR).</summary>
     public bool InReducedWindow(SeqNum sndUna)
     {
-        if (_reducedUntil is { } end && sndUna < end)
+        if (_reducedUntil is { } end && sndUna <= end)
             return true;
         _reducedUntil = null;
         return false;

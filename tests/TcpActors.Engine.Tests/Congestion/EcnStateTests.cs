@@ -113,12 +113,14 @@ public class EcnStateTests
         Assert.True(e.CwrQueued);
         Assert.False(e.OnAck(TcpFlags.Ack | TcpFlags.Ece, 500, inLossRecovery: false));  // same window
         Assert.True(e.InReducedWindow(999));
+        Assert.False(e.OnAck(TcpFlags.Ack | TcpFlags.Ece, 1000, inLossRecovery: false)); // up to the CWR segment: still the same
+        Assert.True(e.InReducedWindow(1000));
         // A retransmission or a pure ACK does not take the CWR; the next new data does, once.
         Assert.Equal(TcpFlags.Ack, e.Outgoing(TcpFlags.Ack, newData: false, out _));
         Assert.Equal(TcpFlags.Ack | TcpFlags.Cwr, e.Outgoing(TcpFlags.Ack, newData: true, out _));
         Assert.Equal(TcpFlags.Ack, e.Outgoing(TcpFlags.Ack, newData: true, out _));
-        Assert.False(e.InReducedWindow(1000));
-        Assert.True(e.OnAck(TcpFlags.Ack | TcpFlags.Ece, 1000, inLossRecovery: false));  // a new window: new congestion
+        Assert.False(e.InReducedWindow(1001));
+        Assert.True(e.OnAck(TcpFlags.Ack | TcpFlags.Ece, 1001, inLossRecovery: false));  // past it: new congestion
         Assert.False(e.OnAck(TcpFlags.Ack | TcpFlags.Ece, 2000, inLossRecovery: true));  // loss recovery reduces already
         Assert.False(e.OnAck(TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Ece, 2000, inLossRecovery: false));
     }

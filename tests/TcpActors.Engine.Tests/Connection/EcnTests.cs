@@ -282,18 +282,23 @@ public class EcnTests : TimingTestKit
         Assert.Equal(EcnCodepoint.Ect0, cwr.Ip.Ecn);
         s.ExpectNothing();
 
-        // Everything up to the end of the window of the reduction is acknowledged (without ECE): cwnd grows again,
-        // and the new segments carry no CWR.
+        // Everything up to the CWR segment is acknowledged: until the CWR segment itself is (Linux: SND.UNA above
+        // high_seq), cwnd still holds; the segments the room lets out carry no CWR.
         AdvanceTo(S(1) + Ms(200));
-        FromPeer(c, TcpFlags.Ack, 1001, a + 10 * 1460);
+        FromPeer(c, TcpFlags.Ack | TcpFlags.Ece, 1001, a + 10 * 1460);
+        Assert.Equal(8175, StatusOf(c.Connection).Cwnd);
         var next = s.Drain();
-        Assert.NotEmpty(next);
-        Assert.All(next, x => Assert.False(x.Flags.HasFlag(TcpFlags.Cwr)));
+        Assert.Equal(4, next.Count);   // 8175 - 1460 in flight: four more segments
+        Assert.All(next, x => Assert.Equal(TcpFlags.Ack, x.Flags));
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.EcnCwndReductions]);
+        // The CWR segment is acknowledged, without ECE: cwnd grows again.
+        FromPeer(c, TcpFlags.Ack, 1001, a + 11 * 1460);
         Assert.True(StatusOf(c.Connection).Cwnd > 8175);
+        s.Drain();
 
         // An ECE now is new congestion: a second reduction, and CWR again on the next new data.
         AdvanceTo(S(1) + Ms(300));
-        FromPeer(c, TcpFlags.Ack | TcpFlags.Ece, 1001, a + 11 * 1460);
+        FromPeer(c, TcpFlags.Ack | TcpFlags.Ece, 1001, a + 12 * 1460);
         Assert.Equal(2, s.Stack.Counters[TcpCounter.EcnCwndReductions]);
     }
 }
