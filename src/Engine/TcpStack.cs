@@ -60,6 +60,7 @@ public sealed class TcpStack
         var clock = new SchedulerClock(system.Scheduler);
         var isn = isnSecret.IsEmpty ? IsnGenerator.CreateRandom() : new IsnGenerator(isnSecret);
         var limiter = new ChallengeAckLimiter(clock, settings.ChallengeAckLimit);
+        var reassemblyBudget = new ReassemblyBudget(settings.ReassemblyLimitTotal, counters);
         int mss = Math.Max(88, link.Mtu - 40);
         var s = settings;
         var props = IoActor.Props(link.Create, io => new StackContext
@@ -72,6 +73,7 @@ public sealed class TcpStack
             Mss = mss,
             GsoMaxSize = link.GsoMaxSize > link.Mtu ? link.GsoMaxSize : 0,
             ChallengeAcks = limiter,
+            ReassemblyBudget = reassemblyBudget,
             Io = io,
         }, settings.Dispatcher);
         if (restartBackoff is { } backoff)

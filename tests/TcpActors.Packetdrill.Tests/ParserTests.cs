@@ -130,6 +130,8 @@ public class ParserTests
     [InlineData("0 %{ assert 1 == 1", 1, 1, "unterminated %{")]
     [InlineData("0 close(3) = 0\n--mss=1000", 2, 1, "before the first event")]
     [InlineData("`../common/defaults.sh", 1, 1, "unterminated init command")]
+    [InlineData("0 < [ce2] P. 1:2(1) ack 1 win 1", 1, 5, "unknown ECN codepoint")]
+    [InlineData("0 < [ect01] P. 1:2(1) ack 1 win 1", 1, 5, "only on outbound packets")]
     public void Syntax_errors_name_file_line_and_column(string text, int line, int column, string message)
     {
         var e = Error(text);
@@ -137,5 +139,19 @@ public class ParserTests
         Assert.Contains(message, e.Reason);
         Assert.Equal((line, column), (e.Line, e.Column));
         Assert.StartsWith($"t.pkt:{line}:{column}: syntax error:", e.Message);
+    }
+
+    [Fact]
+    public void The_IP_ECN_field_may_be_written_before_the_flags_as_packetdrill_does()
+    {
+        var s = Parse("""
+            0 < [ce] P. 1:1001(1000) ack 1 win 100
+            +0 > [ect01] EP. 1:1(0) ack 1001
+            +0 > W. 1:1(0) ack 1001
+            """);
+        var events = s.Events.Cast<PacketEvent>().ToList();
+        Assert.Equal(("ce", "P."), (events[0].IpEcn, events[0].Flags));
+        Assert.Equal(("ect01", "EP."), (events[1].IpEcn, events[1].Flags));
+        Assert.Null(events[2].IpEcn);
     }
 }

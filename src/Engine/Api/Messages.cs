@@ -32,7 +32,14 @@ public sealed record ConnectionOptions
     /// </summary>
     public bool? NoDelay { get; init; }
 
-    /// <summary>SO_RCVBUF: the receive window this connection offers (above 65535 only with window scaling); null takes tcp-actors.receive-window.</summary>
+    /// <summary>ECN (RFC 3168) for this connection; null takes tcp-actors.ecn.</summary>
+    public Congestion.EcnMode? Ecn { get; init; }
+
+    /// <summary>
+    /// SO_RCVBUF: the receive window this connection offers (above 65535 only with window scaling), fixed: like a
+    /// SO_RCVBUF in Linux, it turns receive-window auto-tuning off. null: tcp-actors.receive-window, auto-tuned when
+    /// tcp-actors.receive-window-auto-tuning is on.
+    /// </summary>
     public int? ReceiveBufferSize { get; init; }
 
     /// <summary>SO_SNDBUF: bytes the application may queue for sending; null takes tcp-actors.send-buffer.</summary>

@@ -17,6 +17,14 @@ public sealed record TcpSettings
     public int ReceiveWindow { get; init; } = 4194304;
     public int SendBuffer { get; init; } = 262144;
     public int ReassemblyLimit { get; init; } = 4194304;
+    /// <summary>Out-of-order bytes held by all connections of a stack together (tcp-actors.reassembly-limit-total).</summary>
+    public int ReassemblyLimitTotal { get; init; } = 64 << 20;
+    /// <summary>Receive-window auto-tuning (Linux tcp_moderate_rcvbuf): start at <see cref="ReceiveWindowInitial"/>, grow up to <see cref="ReceiveWindow"/>.</summary>
+    public bool ReceiveWindowAutoTuning { get; init; } = true;
+    /// <summary>The window an auto-tuned connection starts with (Linux tcp_rmem[1]).</summary>
+    public int ReceiveWindowInitial { get; init; } = 131072;
+    /// <summary>ECN (RFC 3168), Linux tcp_ecn: off (0), on (1: request and accept), passive (2: accept when asked).</summary>
+    public EcnMode Ecn { get; init; } = EcnMode.Passive;
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(120);
@@ -74,6 +82,10 @@ public sealed record TcpSettings
             ReceiveWindow = Int(c, "receive-window", 1, MaxReceiveWindow),
             SendBuffer = Int(c, "send-buffer", 1, int.MaxValue),
             ReassemblyLimit = Int(c, "reassembly-limit", 0, int.MaxValue),
+            ReassemblyLimitTotal = Int(c, "reassembly-limit-total", 0, int.MaxValue),
+            ReceiveWindowAutoTuning = Bool(c, "receive-window-auto-tuning"),
+            ReceiveWindowInitial = Int(c, "receive-window-initial", 1, MaxReceiveWindow),
+            Ecn = EcnSetting(c, "ecn"),
             InitialRto = Duration(c, "initial-rto"),
             MinRto = Duration(c, "min-rto"),
             MaxRto = Duration(c, "max-rto"),
@@ -126,6 +138,12 @@ public sealed record TcpSettings
     {
         string? text = c.GetString(key);
         return Congestion.CongestionControl.Parse(text) ?? throw Invalid(key, $"'{text}' is not one of cubic, newreno");
+    }
+
+    private static EcnMode EcnSetting(Config c, string key)
+    {
+        string? text = c.GetString(key);
+        return EcnModes.Parse(text) ?? throw Invalid(key, $"'{text}' is not one of off, on, passive (or Linux's 0, 1, 2)");
     }
 
     private static bool Bool(Config c, string key)

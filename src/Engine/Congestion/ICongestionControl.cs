@@ -45,6 +45,13 @@ public interface ICongestionControl
     void ExitRecovery(int flightSize, TimeSpan now);
 
     /// <summary>
+    /// A congestion signal without a loss: an ECN-Echo (RFC 3168 6.1.2, "the same as ... for a dropped packet") with
+    /// <paramref name="flightSize"/> bytes outstanding. ssthresh as for a loss, cwnd = ssthresh; no recovery and
+    /// nothing to retransmit.
+    /// </summary>
+    void ReduceWindow(int flightSize, TimeSpan now);
+
+    /// <summary>
     /// The retransmission timer expired with <paramref name="flightSize"/> bytes outstanding (RFC 5681 3.1,
     /// equation 4): ssthresh is reduced, cwnd becomes the loss window (1 SMSS). When
     /// <paramref name="alreadyRetransmitted"/>, the segment was already retransmitted by the timer and ssthresh is held.

@@ -65,6 +65,17 @@ public class NewReno : ICongestionControl
         _bytesAckedInCa = 0;
     }
 
+    public void ReduceWindow(int flightSize, TimeSpan now)
+    {
+        if (InRecovery)
+            return;   // a loss already reduced the window
+        OnCongestionEvent(timeout: false, now);
+        Ssthresh = ReducedSsthresh(flightSize);
+        Cwnd = Ssthresh;
+        _bytesAckedInCa = 0;
+        OnRecoveryExited(now);   // the next ACK starts a new congestion avoidance stage
+    }
+
     public void OnDupAck()
     {
         if (InRecovery)

@@ -74,6 +74,7 @@ internal sealed partial class ConnectionActor
         _recover = _snd.Nxt;                                          // RecoveryPoint = HighData
         Counters.Add(TcpCounter.FastRetransmits);
         _cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);  // ssthresh, cwnd = ssthresh
+        EcnNoteLossReduction();
         if (!_sackOk)
             for (int i = 0; i < 3; i++)
                 _cc.OnDupAck();                                       // cwnd = ssthresh + 3*SMSS
@@ -114,13 +115,15 @@ internal sealed partial class ConnectionActor
                 return;
             }
         }
-        _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
+        if (!EcnHoldsCwnd)
+            _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
     }
 
     /// <summary>RFC 6298 5.4 and RFC 5681 3.1 on a timeout: the loss window, then go-back-N from SND.UNA.</summary>
     private void EnterTimeoutRecovery()
     {
         _cc.OnRetransmissionTimeout(_snd.InFlight, alreadyRetransmitted: _retries > 0, Now);
+        EcnNoteLossReduction();
         _recover = _snd.Nxt;
         _rtoRecovery = true;
         _dupAcks = 0;

@@ -159,14 +159,19 @@ internal sealed partial class ConnectionActor
         bool inOrder = start == _rcv.Nxt;
         bool acceptsText = _state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
         bool finReached = false;
+        if (acceptsText && data.Length > 0)
+            EcnDataArrived(seg.Flags, m.Ecn);
         if (acceptsText && (data.Length > 0 || fin))
         {
             if (!inOrder)
             {
-                if (data.Length > 0 && _reassembler.Add(_rcv.Nxt, start, data.Span) < data.Length)
-                    Counters.Add(TcpCounter.ReassemblyDrops);
+                if (data.Length > 0)
+                    HoldOutOfOrder(start, data.Span);
                 if (fin)
+                {
                     _reassembler.AddFin(start + data.Length);
+                    SyncReassemblyCharge();
+                }
                 SendAck();   // RFC 5681 4.2: an out-of-order segment is acknowledged at once (a duplicate ACK)
                 TrySendAfterAck();
                 return;
@@ -182,6 +187,7 @@ internal sealed partial class ConnectionActor
                 _reassembled.ResetWrittenCount();
                 SeqNum nxt = _rcv.Nxt;
                 _reassembler.TakeContiguous(ref nxt, _reassembled, out finReached);
+                SyncReassemblyCharge();
                 _rcv.Nxt = nxt;
                 if (_reassembled.WrittenCount > 0)
                     DeliverData(_reassembled.WrittenSpan.ToArray());   // _reassembled is reused: the application gets a copy
@@ -254,6 +260,7 @@ internal sealed partial class ConnectionActor
             duplicate = true;
         DetectLostRetransmissions();
         OnDuplicateAck(duplicate);
+        EcnEchoArrived(seg);
         if (_snd.UpdateWindow(seg.Sequence, ack, window) && _snd.Wnd > 0)
             Timers.Cancel(TimerKeys.Persist);
 

@@ -19,6 +19,7 @@ internal sealed partial class ConnectionActor
         _rcv.Initialize(syn.Sequence);
         SetSendMss(Math.Min(syn.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss));
         NegotiateFromSyn(syn);
+        NegotiateEcnFromSyn(syn, _params.SynEcn, simultaneousOpen: false);
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
         _snd.SetWindow(syn.Sequence, _snd.Iss, syn.Window);   // a SYN's window is never scaled (RFC 7323 2.2)

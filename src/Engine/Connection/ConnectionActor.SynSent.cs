@@ -90,6 +90,7 @@ internal sealed partial class ConnectionActor
         if (ackAcceptable)
         {
             NegotiateFromSynAck(seg);
+            NegotiateEcnFromSynAck(seg);
             _snd.Una = seg.Acknowledgment;
             _snd.SetWindow(seg.Sequence, seg.Acknowledgment, seg.Window);
             _rtt.OnAck(seg.Acknowledgment, Now);
@@ -116,6 +117,7 @@ internal sealed partial class ConnectionActor
         }
         // Simultaneous open (Figure 7): enter SYN-RECEIVED and send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
         NegotiateFromSyn(seg);
+        NegotiateEcnFromSyn(seg, m.Ecn, simultaneousOpen: true);
         _snd.SetWindow(seg.Sequence, _snd.Iss, seg.Window);
         Enter(TcpState.SynReceived, SynReceived);
         _retries = 0;

@@ -18,7 +18,9 @@ internal sealed record ConnectionParams(
     /// <summary>Passive OPEN: the listener and the handler named in its Bind, and the SYN that arrived.</summary>
     IActorRef? Listener,
     IActorRef? BindHandler,
-    TcpSegment? Syn);
+    TcpSegment? Syn,
+    /// <summary>Passive OPEN: the ECN field of the SYN's IP header (RFC 3168 6.1.1).</summary>
+    byte SynEcn = 0);
 
 /// <summary>
 /// One TCP connection (RFC 9293). Its behaviours are the states of Figure 5, one partial file each
@@ -51,8 +53,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _heldBytes;
     /// <summary>SuspendReading, or pull mode between ResumeReadings: data is held and the window shrinks.</summary>
     private bool _readingSuspended;
-    /// <summary>The receive window this connection offers when nothing is held (tcp-actors.receive-window or SO_RCVBUF).</summary>
-    private readonly int _receiveWindow;
+    /// <summary>The receive window this connection offers when nothing is held (SO_RCVBUF, or tcp-actors.receive-window, auto-tuned up to it).</summary>
+    private int _receiveWindow;
     /// <summary>RCV.NXT + the window of the last ACK we sent: the right edge the peer knows.</summary>
     private SeqNum _advertisedRightEdge;
 
@@ -117,7 +119,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _sendMss = s.DefaultMss;
         _ccAlgorithm = p.Options.CongestionControl ?? s.CongestionControl;
         _cc = CongestionControl.Create(_ccAlgorithm, _sendMss);
-        _receiveWindow = Math.Max(1, p.Options.ReceiveBufferSize ?? s.ReceiveWindow);
+        _receiveWindow = InitialReceiveWindow(p);
         _rcv.Wnd = (uint)Math.Min(65535, _receiveWindow);   // until window scaling is negotiated
         _readingSuspended = p.Options.PullMode;
         _keepalive = p.Options.Keepalive ?? s.KeepaliveEnabled;
@@ -199,6 +201,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             DrainHeld(ignoreSuspension: true, windowUpdate: false);
         _sendBuffer.Clear();
         _reassembler.Clear();
+        SyncReassemblyCharge();
         _heldForHandler = null;
         _state = TcpState.Closed;
     }
@@ -226,9 +229,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// right by our window scale except on a SYN. <paramref name="options"/> default to the connection's
     /// (timestamps, SACK blocks); a SYN passes its own.
     /// </summary>
-    private void Emit(TcpFlags flags, SeqNum seq, SeqNum ack, int dataOffset = 0, int dataLength = 0, TcpOptions? options = null)
+    private void Emit(TcpFlags flags, SeqNum seq, SeqNum ack, int dataOffset = 0, int dataLength = 0, TcpOptions? options = null,
+        bool newData = false)
     {
         bool syn = (flags & TcpFlags.Syn) != 0;
+        byte ipEcn = 0;
+        if (_ecn is { Enabled: true } ecn)
+            flags = ecn.Outgoing(flags, newData && dataLength > 0, out ipEcn);   // RFC 3168 6.1: ECE, CWR, ECT(0)
         var tcp = new TcpSegment
         {
             SourcePort = _tuple.LocalPort,
@@ -252,7 +259,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         byte[] buffer = PacketBuffers.Rent(Counters, headers + dataLength);
         if (dataLength > 0)
             _sendBuffer.CopyTo(dataOffset, buffer.AsSpan(headers, dataLength));
-        int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength));
+        int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength), typeOfService: ipEcn);
         _stack.Io.Tell(new SendPacket(buffer, n));
         Counters.Add(TcpCounter.OutSegs);
         if (tcp.Window == 0 && (flags & TcpFlags.Rst) == 0)
@@ -289,9 +296,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void SendSyn() => Emit(TcpFlags.Syn, _snd.Iss, default, options: SynOptions());
+    private void SendSyn() => Emit(TcpFlags.Syn | EcnSynFlags, _snd.Iss, default, options: SynOptions());
 
-    private void SendSynAck() => Emit(TcpFlags.Syn | TcpFlags.Ack, _snd.Iss, _rcv.Nxt, options: SynAckOptions());
+    private void SendSynAck() => Emit(TcpFlags.Syn | TcpFlags.Ack | Ecn.SynAckFlags, _snd.Iss, _rcv.Nxt, options: SynAckOptions());
 
     /// <summary>Sends queued data (and the FIN when it is due) as far as the peer's window and cwnd allow.</summary>
     private void TrySend()
@@ -349,7 +356,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 _pushHeld = false;
                 Timers.Cancel(TimerKeys.Cork);
             }
-            Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options);
+            Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options, newData: true);
             if (len > room)
                 Counters.Add(TcpCounter.SuperSegmentsOut);
             _lastSentStart = _snd.Nxt;
@@ -651,6 +658,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_handler is not null && !_readingSuspended && _heldForHandler is not { Count: > 0 })
         {
             _handler.Tell(msg, Self);
+            NoteDelivered(data.Length);
             if (_params.Options.PullMode)
                 _readingSuspended = true;   // pull mode: one Received per ResumeReading
             return;
@@ -680,6 +688,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             if (m is Received r)
             {
                 _heldBytes -= r.Data.Length;
+                NoteDelivered(r.Data.Length);
                 if (_params.Options.PullMode)
                     _readingSuspended = true;
             }

@@ -35,6 +35,10 @@ public sealed class TcpActorsOptions
     public int? ReceiveWindow { get; set; }
     public int? SendBuffer { get; set; }
     public int? ReassemblyLimit { get; set; }
+    public int? ReassemblyLimitTotal { get; set; }
+    public bool? ReceiveWindowAutoTuning { get; set; }
+    public int? ReceiveWindowInitial { get; set; }
+    public Congestion.EcnMode? Ecn { get; set; }
     public TimeSpan? InitialRto { get; set; }
     public TimeSpan? MinRto { get; set; }
     public TimeSpan? MaxRto { get; set; }
@@ -105,6 +109,10 @@ public sealed class TcpActorsOptions
         Put("receive-window", ReceiveWindow);
         Put("send-buffer", SendBuffer);
         Put("reassembly-limit", ReassemblyLimit);
+        Put("reassembly-limit-total", ReassemblyLimitTotal);
+        Put("receive-window-auto-tuning", ReceiveWindowAutoTuning);
+        Put("receive-window-initial", ReceiveWindowInitial);
+        Put("ecn", Ecn?.ToString().ToLowerInvariant());
         Put("initial-rto", InitialRto);
         Put("min-rto", MinRto);
         Put("max-rto", MaxRto);

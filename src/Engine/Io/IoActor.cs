@@ -199,12 +199,12 @@ internal sealed class IoActor : UntypedActor
             : ip.Payload(packet).Slice(seg.PayloadOffset, seg.PayloadLength).ToArray();
         if (_connections.TryGetValue(tuple, out var connection))
         {
-            connection.Tell(new SegmentArrived(tuple, seg, payload));
+            connection.Tell(new SegmentArrived(tuple, seg, payload, ip.Ecn));
             return;
         }
         if (_listeners.TryGetValue(tuple.LocalPort, out var listener) || _listeners.TryGetValue(0, out listener))
         {
-            listener.Tell(new SegmentArrived(tuple, seg, payload));
+            listener.Tell(new SegmentArrived(tuple, seg, payload, ip.Ecn));
             return;
         }
         // CLOSED (RFC 9293 3.10.7.1): no connection and no listener: RST unless the segment is a RST.

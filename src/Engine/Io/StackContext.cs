@@ -18,6 +18,8 @@ internal sealed class StackContext
     /// <summary>The link's segmentation offload (<see cref="Link.ILink.GsoMaxSize"/>): the largest packet it takes, 0 when none.</summary>
     public int GsoMaxSize { get; init; }
     public required ChallengeAckLimiter ChallengeAcks { get; init; }
+    /// <summary>Out-of-order bytes all connections may hold together (tcp-actors.reassembly-limit-total).</summary>
+    public required ReassemblyBudget ReassemblyBudget { get; init; }
     /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
     public required IActorRef Io { get; init; }
 }

@@ -4,8 +4,9 @@ using TcpActors.Engine.Wire;
 namespace TcpActors.Engine.Io;
 
 /// <summary>A validated segment for one connection or listener. Payload is a private copy, never written after
-/// it is made: the connection hands slices of it to the application as <c>Received</c>.</summary>
-internal sealed record SegmentArrived(FourTuple Tuple, TcpSegment Segment, ReadOnlyMemory<byte> Payload);
+/// it is made: the connection hands slices of it to the application as <c>Received</c>. Ecn is the ECN field of
+/// its IP header (RFC 3168 section 5).</summary>
+internal sealed record SegmentArrived(FourTuple Tuple, TcpSegment Segment, ReadOnlyMemory<byte> Payload, byte Ecn = 0);
 
 /// <summary>A whole IPv4 packet to put on the link: <c>Buffer[..Length]</c>, rented from ArrayPool and returned by the I/O actor.</summary>
 internal sealed record SendPacket(byte[] Buffer, int Length);

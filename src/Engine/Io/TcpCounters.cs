@@ -76,6 +76,16 @@ public enum TcpCounter
     IcmpIn,
     SynDataDiscarded,
     ReassemblyDrops,
+    /// <summary>Out-of-order bytes dropped because the stack's reassembly budget (tcp-actors.reassembly-limit-total) was spent.</summary>
+    ReassemblyBudgetDrops,
+    /// <summary>Gauge: out-of-order bytes held by all connections (charged against tcp-actors.reassembly-limit-total).</summary>
+    ReassemblyBytesHeld,
+    /// <summary>Connections that negotiated ECN (RFC 3168 6.1.1).</summary>
+    EcnConnections,
+    /// <summary>Data segments that arrived with CE in the IP header (RFC 3168 section 5) on ECN connections.</summary>
+    EcnCeReceived,
+    /// <summary>cwnd reductions caused by an ECN-Echo (RFC 3168 6.1.2), Linux TCPECNRecv-like (ECE acted on).</summary>
+    EcnCwndReductions,
     ConnectionFailures,
     /// <summary>Old duplicates dropped by PAWS (RFC 7323 section 5), Linux PAWSEstabRejected.</summary>
     PawsDrops,

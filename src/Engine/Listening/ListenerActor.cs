@@ -118,7 +118,7 @@ internal sealed class ListenerActor : UntypedActor
         }
         if (m.Payload.Length > 0)
             counters.Add(TcpCounter.SynDataDiscarded);
-        var p = new ConnectionParams(_stack, m.Tuple, _bind.Options ?? ConnectionOptions.Default, null, null, Self, _bind.Handler, seg);
+        var p = new ConnectionParams(_stack, m.Tuple, _bind.Options ?? ConnectionOptions.Default, null, null, Self, _bind.Handler, seg, m.Ecn);
         var connection = Context.ActorOf(ConnectionActor.Props(p));
         _children[m.Tuple] = connection;
         _tupleOf[connection] = m.Tuple;

@@ -1,3 +1,4 @@
+using TcpActors.Engine.Congestion;
 using Akka.Configuration;
 using TcpActors.Engine.Configuration;
 
@@ -69,6 +70,36 @@ public class TcpSettingsTests
     }
 
     [Theory]
+    [InlineData("off", EcnMode.Off)]
+    [InlineData("on", EcnMode.On)]
+    [InlineData("passive", EcnMode.Passive)]
+    [InlineData("0", EcnMode.Off)]       // Linux net.ipv4.tcp_ecn values
+    [InlineData("1", EcnMode.On)]
+    [InlineData("2", EcnMode.Passive)]
+    public void Ecn_takes_off_on_passive_or_Linux_tcp_ecn_numbers_and_defaults_to_passive(string value, EcnMode mode)
+    {
+        Assert.Equal(EcnMode.Passive, TcpSettings.Default.Ecn);
+        Assert.Equal(mode, Parse($"tcp-actors.ecn = {value}").Ecn);
+    }
+
+    [Fact]
+    public void Receive_memory_settings_are_read_auto_tuning_initial_window_and_the_stack_wide_reassembly_limit()
+    {
+        Assert.True(TcpSettings.Default.ReceiveWindowAutoTuning);
+        Assert.Equal(131072, TcpSettings.Default.ReceiveWindowInitial);
+        Assert.Equal(64 << 20, TcpSettings.Default.ReassemblyLimitTotal);
+        var s = Parse("tcp-actors { receive-window-auto-tuning = off, receive-window-initial = 65536, reassembly-limit-total = 1000 }");
+        Assert.False(s.ReceiveWindowAutoTuning);
+        Assert.Equal(65536, s.ReceiveWindowInitial);
+        Assert.Equal(1000, s.ReassemblyLimitTotal);
+    }
+
+    [Theory]
+    [InlineData("tcp-actors.ecn = 3", "tcp-actors.ecn")]
+    [InlineData("tcp-actors.ecn = maybe", "tcp-actors.ecn")]
+    [InlineData("tcp-actors.receive-window-auto-tuning = maybe", "tcp-actors.receive-window-auto-tuning")]
+    [InlineData("tcp-actors.receive-window-initial = 0", "tcp-actors.receive-window-initial")]
+    [InlineData("tcp-actors.reassembly-limit-total = -1", "tcp-actors.reassembly-limit-total")]
     [InlineData("tcp-actors.min-rto = -200ms", "tcp-actors.min-rto")]
     [InlineData("tcp-actors.max-rto = -1s", "tcp-actors.max-rto")]
     [InlineData("tcp-actors.initial-rto = -1s", "tcp-actors.initial-rto")]

@@ -171,4 +171,21 @@ public class CubicTests
         Assert.Equal(Math.Min(ss, 6 * Smss), cc.Cwnd);
         Assert.Null(cc.EpochStart);
     }
+
+    [Fact]
+    public void An_ECN_Echo_reduces_like_a_loss_ssthresh_FlightSize_times_beta_W_max_cwnd_and_no_recovery_RFC9438_section4_6_RFC3168_section6_1_2()
+    {
+        var cc = new Cubic(Smss);
+        for (int i = 0; i < 90; i++)
+            cc.OnAck(Smss, null, TimeSpan.Zero);             // 100 segments
+        cc.ReduceWindow(flightSize: 80_000, Ms(1000));
+        Assert.False(cc.InRecovery);
+        Assert.Equal(56_000, cc.Ssthresh);
+        Assert.Equal(56_000, cc.Cwnd);
+        Assert.Equal(100.0, cc.WMax);
+        Assert.Null(cc.EpochStart);                          // the next ACK starts a congestion avoidance epoch
+        cc.OnAck(Smss, Ms(100), Ms(1100));
+        Assert.Equal(Ms(1100), cc.EpochStart);
+        Assert.Equal(56.0, cc.CwndEpoch);
+    }
 }

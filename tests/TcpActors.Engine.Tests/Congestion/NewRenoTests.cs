@@ -145,4 +145,22 @@ public class NewRenoTests
         Assert.False(cc.InRecovery);
         Assert.Equal(Smss, cc.Cwnd);
     }
+
+    [Fact]
+    public void ReduceWindow_for_an_ECN_Echo_sets_ssthresh_and_cwnd_as_a_loss_would_without_recovery_RFC3168_section6_1_2()
+    {
+        var cc = new NewReno(Smss);
+        cc.ReduceWindow(20000, T0);
+        Assert.Equal(10000, cc.Ssthresh);   // max(FlightSize / 2, 2*SMSS)
+        Assert.Equal(10000, cc.Cwnd);
+        Assert.False(cc.InRecovery);
+        cc.ReduceWindow(1000, T0);
+        Assert.Equal(2 * Smss, cc.Cwnd);   // never below 2*SMSS
+        // In loss recovery the window is being reduced already: an ECN-Echo changes nothing.
+        var r = new NewReno(Smss);
+        r.EnterRecovery(20000, T0);
+        r.ReduceWindow(8000, T0);
+        Assert.Equal(10000, r.Ssthresh);
+        Assert.True(r.InRecovery);
+    }
 }

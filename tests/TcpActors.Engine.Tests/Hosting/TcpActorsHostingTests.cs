@@ -108,6 +108,9 @@ public class TcpActorsHostingTests
             InitialRto = TimeSpan.FromSeconds(1.5),
             SynQueue = 16,
             WriteQueueMaxBytes = 1L << 33,
+            Ecn = TcpActors.Engine.Congestion.EcnMode.On,
+            ReceiveWindowAutoTuning = false,
+            ReassemblyLimitTotal = 1 << 20,
         };
         var config = ConfigurationFactory.ParseString(o.ToHocon());
         var s = TcpSettings.Create(config);
@@ -117,6 +120,9 @@ public class TcpActorsHostingTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), s.MinRto);
         Assert.Equal(TimeSpan.FromSeconds(1.5), s.InitialRto);
         Assert.Equal(16, s.SynQueue);
+        Assert.Equal(TcpActors.Engine.Congestion.EcnMode.On, s.Ecn);
+        Assert.False(s.ReceiveWindowAutoTuning);
+        Assert.Equal(1 << 20, s.ReassemblyLimitTotal);
         Assert.Equal(TcpSettings.Default.MaxRto, s.MaxRto);
         Assert.Equal(1L << 33, TcpActors.Engine.AkkaIo.AkkaIoSettings.Create(config).WriteQueueMaxBytes);
         // A bad value is refused with its key, as from any HOCON.

@@ -45,9 +45,12 @@ public sealed class ProbeStack
 
     public IActorRef Manager => Stack.Manager;
 
-    /// <summary>Injects a segment from the peer (198.18.0.1:peerPort) to the stack (198.18.0.2:stackPort).</summary>
+    /// <summary>
+    /// Injects a segment from the peer (198.18.0.1:peerPort) to the stack (198.18.0.2:stackPort); <paramref name="ecn"/>
+    /// is the ECN field of its IP header (RFC 3168 section 5).
+    /// </summary>
     public void Inject(ushort peerPort, ushort stackPort, TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535,
-        byte[]? data = null, ushort? mss = null, ushort urgent = 0, TcpOptions? options = null)
+        byte[]? data = null, ushort? mss = null, ushort urgent = 0, TcpOptions? options = null, byte ecn = 0)
     {
         var tcp = new TcpSegment
         {
@@ -64,7 +67,7 @@ public sealed class ProbeStack
         if (mss is not null)
             tcp.Options.Mss = mss;
         var buf = new byte[60 + (data?.Length ?? 0) + 40];
-        int n = tcp.WritePacket(buf, PeerAddress, StackAddress, data ?? []);
+        int n = tcp.WritePacket(buf, PeerAddress, StackAddress, data ?? [], typeOfService: ecn);
         Link.Inject(buf.AsSpan(0, n));
     }
 

@@ -181,14 +181,16 @@ public sealed class Profile
                 // Linux takes its window scale from the largest receive buffer, max(tcp_rmem[2], rmem_max)
                 // (tcp_select_initial_window: the smallest shift that brings it under 65536). The stack derives its
                 // shift from receive-window by the same rule, so receive-window = tcp_rmem[2] gives Linux's shift
-                // (15 MiB: 8). The windows announced after the SYN differ (Linux grows them by autotuning); the
-                // corpus does not check them.
+                // (15 MiB: 8). tcp_rmem[1] is where auto-tuning starts (receive-window-initial). The windows
+                // announced after the SYN still differ (Linux counts buffer overhead and grows rcv_ssthresh as data
+                // arrives); the corpus does not check them.
                 var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length != 3 || !int.TryParse(parts[2], out int max) || max < 1)
+                if (parts.Length != 3 || !int.TryParse(parts[2], out int max) || max < 1 || !int.TryParse(parts[1], out int initial) || initial < 1)
                     throw new UnsupportedException($"{where}: {key}={value} is not 'min default max'");
                 int window = Math.Min(max, TcpSettings.MaxReceiveWindow);
-                Settings = Settings with { ReceiveWindow = window };
-                Matches($"receive-window = {window} (tcp_rmem max): window scale {Settings.ReceiveWindowShift}");
+                Settings = Settings with { ReceiveWindow = window, ReceiveWindowInitial = Math.Min(initial, window) };
+                Matches($"receive-window = {window} (tcp_rmem max): window scale {Settings.ReceiveWindowShift}; " +
+                    $"receive-window-initial = {Settings.ReceiveWindowInitial} (tcp_rmem default)");
                 break;
             }
             case "tcp_timestamps":
@@ -228,9 +230,15 @@ public sealed class Profile
                 Matches("cwnd kept after idle, as in the stack");
                 break;
             case "tcp_ecn":
-                if (Int() != 0)
-                    throw new UnsupportedException($"{where}: {key}={value}: the stack has no ECN (RFC 3168)");
-                Matches("ECN off, as in the stack");
+            {
+                var mode = Engine.Congestion.EcnModes.Parse(value)
+                    ?? throw new UnsupportedException($"{where}: {key}={value}: the stack's ECN is 0 (off), 1 (on) or 2 (passive)");
+                Settings = Settings with { Ecn = mode };
+                Matches($"ecn = {mode.ToString().ToLowerInvariant()}");
+                break;
+            }
+            case "tcp_moderate_rcvbuf":
+                Settings = Settings with { ReceiveWindowAutoTuning = Flag("receive-window-auto-tuning") };
                 break;
             case "tcp_fastopen":
                 // Client/server Fast Open needs a cookie or a TFO option in the script's packets; without them it changes nothing.

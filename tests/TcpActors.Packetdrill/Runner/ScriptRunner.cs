@@ -311,8 +311,8 @@ public sealed partial class ScriptRunner
         var options = p.Options is null ? [] : p.Options.Select(MapInboundOption).ToList();
         var (sport, dport) = InboundPorts();
         var packet = Wire.Build(RemoteAddress, LocalAddress, sport, dport, flags, seq, ack, (ushort)p.Window!.Value,
-            Wire.WriteOptions(options), p.Length);
-        _log?.WriteLine($"{Fmt(_time.Now),10} < {p.Flags} {p.Start}:{p.End}({p.Length}){(p.Ack is { } x ? $" ack {x}" : "")} win {p.Window}");
+            Wire.WriteOptions(options), p.Length, p.IpEcn is { } e ? (byte)Wire.EcnCodepoint(e) : (byte)0);
+        _log?.WriteLine($"{Fmt(_time.Now),10} <{(p.IpEcn is { } n ? $" [{n}]" : "")} {p.Flags} {p.Start}:{p.End}({p.Length}){(p.Ack is { } x ? $" ack {x}" : "")} win {p.Window}");
         _link.Inject(packet);
         Collect();
     }
@@ -389,7 +389,8 @@ public sealed partial class ScriptRunner
         {
             var next = _outbound.Peek();
             if (next.ParseError is not null || next.At != joined.At || next.Ack != joined.Ack || next.Length == 0 || next.Syn
-                || next.Seq != unchecked(joined.Seq + (uint)joined.Length) || ((joined.Flags ^ next.Flags) & ~(TcpFlags.Psh | TcpFlags.Fin)) != 0)
+                || next.Seq != unchecked(joined.Seq + (uint)joined.Length) || ((joined.Flags ^ next.Flags) & ~(TcpFlags.Psh | TcpFlags.Fin)) != 0
+                || next.IpEcn != joined.IpEcn)
                 break;
             _outbound.Dequeue();
             joined = joined with { Flags = joined.Flags | next.Flags, Length = joined.Length + next.Length };
@@ -415,6 +416,9 @@ public sealed partial class ScriptRunner
             return $"ports: expected {lport} > {rport}, sent {a.SourcePort} > {a.DestinationPort}";
         if (a.Flags != expectedFlags)
             return $"flags: expected {p.Flags}, sent {Wire.FlagString(a.Flags)}";
+        if (p.IpEcn is { } ecn && Wire.EcnCodepoint(ecn) is int want
+            && (want == -1 ? a.IpEcn is not (1 or 2) : a.IpEcn != want))
+            return $"IP ECN field: expected [{ecn}], sent [{Wire.EcnName(a.IpEcn)}]";
         if ((expectedFlags & TcpFlags.Syn) != 0)
         {
             uint iss = unchecked(a.Seq - p.Start);
@@ -476,7 +480,7 @@ public sealed partial class ScriptRunner
 
     private static string Describe(PacketEvent p)
     {
-        string s = $"> {p.Flags} {p.Start}:{p.End}({p.Length})";
+        string s = $">{(p.IpEcn is { } e ? $" [{e}]" : "")} {p.Flags} {p.Start}:{p.End}({p.Length})";
         if (p.Ack is { } a) s += $" ack {a}";
         if (p.Window is { } w) s += $" win {w}";
         if (p.AnyOptions) s += " <...>";
@@ -487,7 +491,7 @@ public sealed partial class ScriptRunner
     private string DescribeActual(OutPacket a)
     {
         uint seq = unchecked(a.Seq - _localIss);
-        string s = $"> {Wire.FlagString(a.Flags)} {seq}:{unchecked(seq + (uint)a.Length)}({a.Length})";
+        string s = $"> [{Wire.EcnName(a.IpEcn)}] {Wire.FlagString(a.Flags)} {seq}:{unchecked(seq + (uint)a.Length)}({a.Length})";
         if ((a.Flags & TcpFlags.Ack) != 0) s += $" ack {unchecked(a.Ack - _remoteIsn)}";
         s += $" win {a.Window}";
         if (a.Options.Count > 0) s += $" <{string.Join(",", a.Options.Select(ActualOptionText))}>";

@@ -6,7 +6,7 @@ namespace TcpActors.Packetdrill.Runner;
 
 /// <summary>A packet the stack sent, parsed, with its raw option list (NOPs kept) and virtual send time.</summary>
 internal sealed record OutPacket(TimeSpan At, Ipv4Address Source, Ipv4Address Destination, ushort SourcePort, ushort DestinationPort,
-    TcpFlags Flags, uint Seq, uint Ack, ushort Window, int Length, IReadOnlyList<PacketOption> Options, string? ParseError)
+    TcpFlags Flags, uint Seq, uint Ack, ushort Window, int Length, IReadOnlyList<PacketOption> Options, string? ParseError, byte IpEcn = 0)
 {
     public bool Syn => (Flags & TcpFlags.Syn) != 0;
     public bool Fin => (Flags & TcpFlags.Fin) != 0;
@@ -26,7 +26,7 @@ internal static class Wire
         var seg = ip.Payload(packet);
         var options = RawOptions(seg[TcpSegment.MinHeaderLength..tcp.HeaderLength]);
         return new OutPacket(at, ip.Source, ip.Destination, tcp.SourcePort, tcp.DestinationPort, tcp.Flags, tcp.Sequence.Value,
-            tcp.Acknowledgment.Value, tcp.Window, tcp.PayloadLength, options, null);
+            tcp.Acknowledgment.Value, tcp.Window, tcp.PayloadLength, options, null, ip.Ecn);
     }
 
     private static OutPacket Broken(TimeSpan at, string why) =>
@@ -105,9 +105,26 @@ internal static class Wire
 
     private static void AddU32(List<byte> b, uint v) => b.AddRange([(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v]);
 
-    /// <summary>A whole IPv4 packet: 20-byte IP header, TCP header with the given option bytes, zero payload.</summary>
+    /// <summary>
+    /// The ECN field (RFC 3168 section 5) a script's <c>[noecn]</c>, <c>[ect1]</c>, <c>[ect0]</c>, <c>[ce]</c> stands for;
+    /// <c>[ect01]</c> (either ECT) is -1.
+    /// </summary>
+    public static int EcnCodepoint(string name) => name switch
+    {
+        "noecn" => 0,
+        "ect1" => 1,
+        "ect0" => 2,
+        "ce" => 3,
+        "ect01" => -1,
+        _ => throw new UnsupportedException($"unknown ECN codepoint '{name}'"),
+    };
+
+    /// <summary>packetdrill's name of an ECN field.</summary>
+    public static string EcnName(byte ecn) => ecn switch { 0 => "noecn", 1 => "ect1", 2 => "ect0", _ => "ce" };
+
+    /// <summary>A whole IPv4 packet: 20-byte IP header (<paramref name="ipEcn"/> in its TOS octet), TCP header with the given option bytes, zero payload.</summary>
     public static byte[] Build(Ipv4Address src, Ipv4Address dst, ushort sport, ushort dport, TcpFlags flags, uint seq, uint ack,
-        ushort window, byte[] options, int payloadLength)
+        ushort window, byte[] options, int payloadLength, byte ipEcn = 0)
     {
         int tcpLen = 20 + options.Length + payloadLength;
         var packet = new byte[20 + tcpLen];
@@ -122,7 +139,7 @@ internal static class Wire
         options.CopyTo(t[20..]);
         uint pseudo = InternetChecksum.PseudoHeader(src.Value, dst.Value, IpProtocol.Tcp, tcpLen);
         BinaryPrimitives.WriteUInt16BigEndian(t[16..], InternetChecksum.Finish(InternetChecksum.Accumulate(t[..tcpLen], pseudo)));
-        Ipv4Packet.WriteHeader(packet, src, dst, IpProtocol.Tcp, packet.Length, 0, 64, 0, true);
+        Ipv4Packet.WriteHeader(packet, src, dst, IpProtocol.Tcp, packet.Length, 0, 64, ipEcn, true);
         return packet;
     }
 

@@ -47,11 +47,13 @@ public sealed record PacketOption(OptionKind Kind, IReadOnlyList<uint> Values)
 
 /// <summary>
 /// <c>&lt; S. 0:0(0) ack 1 win 32792 &lt;mss 1000,nop,wscale 7&gt;</c>. Flags as written ("S.", "FP.", "-" for none).
-/// Options null when none are written; <see cref="AnyOptions"/> for <c>&lt;...&gt;</c>.
+/// Options null when none are written; <see cref="AnyOptions"/> for <c>&lt;...&gt;</c>. <see cref="IpEcn"/>: the ECN
+/// field of the IP header written before the flags (<c>&lt; [ce] P. ...</c>): noecn, ect0, ect1, ce, or ect01 (either
+/// ECT, outbound only); null when not written (inbound: not-ECT; outbound: not checked).
 /// </summary>
 public sealed record PacketEvent(int Line, int Column, EventTime Time, string Text,
     Direction Direction, string Flags, uint Start, uint End, int Length, uint? Ack, uint? Window,
-    IReadOnlyList<PacketOption>? Options, bool AnyOptions) : ScriptEvent(Line, Column, Time, Text);
+    IReadOnlyList<PacketOption>? Options, bool AnyOptions, string? IpEcn = null) : ScriptEvent(Line, Column, Time, Text);
 
 /// <summary>
 /// <c>0.100...0.200 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)</c>.

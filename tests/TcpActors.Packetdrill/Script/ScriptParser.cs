@@ -250,6 +250,19 @@ public sealed class ScriptParser
         if (dir == Direction.Inbound && (time.Kind == TimeKind.Any || time.IsRange))
             throw Error(line, col, "'*' and time ranges are allowed only on outbound packets");
         SkipSpace(stopAtNewline: true);
+        string? ipEcn = null;
+        if (Peek() == '[')
+        {
+            int el = _line, ec = _col;
+            Advance();
+            ipEcn = Word();
+            Expect(']', "after the ECN codepoint");
+            if (ipEcn is not ("noecn" or "ect0" or "ect1" or "ce" or "ect01"))
+                throw Error(el, ec, $"unknown ECN codepoint '[{ipEcn}]' (noecn, ect0, ect1, ce, ect01)");
+            if (ipEcn == "ect01" && dir == Direction.Inbound)
+                throw Error(el, ec, "'[ect01]' (either ECT) is allowed only on outbound packets");
+            SkipSpace(stopAtNewline: true);
+        }
         var flags = new StringBuilder();
         while (!AtEnd && !char.IsWhiteSpace(Peek()))
         {
@@ -309,7 +322,7 @@ public sealed class ScriptParser
         }
         if (dir == Direction.Inbound && win is null)
             throw Error(line, col, "an inbound packet needs 'win'");
-        return new PacketEvent(line, col, time, text, dir, flags.ToString(), start, end, (int)len, ack, win, options, any);
+        return new PacketEvent(line, col, time, text, dir, flags.ToString(), start, end, (int)len, ack, win, options, any, ipEcn);
     }
 
     private List<PacketOption> ParseOptions()
