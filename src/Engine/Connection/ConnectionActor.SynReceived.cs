@@ -22,7 +22,7 @@ internal sealed partial class ConnectionActor
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
         _snd.SetWindow(syn.Sequence, _snd.Iss, syn.Window);   // a SYN's window is never scaled (RFC 7323 2.2)
-        Enter(TcpState.SynReceived, SynReceived);
+        Enter(TcpState.SynReceived);
         _rtt.StartTiming(_snd.Nxt, Now);
         StartRetransmissionTimer();
         SendSynAck();
