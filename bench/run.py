@@ -478,7 +478,12 @@ def measure_hold(a, ep, secs, rep, record=True):
     """N idle established connections (tcpbench hold): the endpoint's RSS and GC heap before and after, per connection."""
     pid = ep.pid_for("hold")
     n = a.hold_conns
-    st0 = ep.status()
+    # The connections of the previous repetition must be gone first (the clients' FINs answered), or their
+    # release counts against this one (it made reps 2 and 3 negative). The status connection itself is established.
+    st0, deadline = ep.status(), time.time() + 120
+    while st0.get("TcpCurrEstab", 0) > 1 and time.time() < deadline:
+        time.sleep(1)
+        st0 = ep.status()
     rss0 = proc_status(pid, "VmRSS")
     hold_s = secs + 60   # time to settle and read; the client is stopped as soon as the figures are in
     t0 = time.time()

@@ -20,7 +20,7 @@ internal sealed partial class ConnectionActor
             case Close or ConfirmedClose:
                 // CLOSE in CLOSE-WAIT (3.10.4): FIN after the queued data, enter LAST-ACK.
                 QueueFin((ITcpCommand)message);
-                Enter(TcpState.LastAck, LastAck);
+                Enter(TcpState.LastAck);
                 TrySend();
                 return true;
             case Register r:

@@ -12,7 +12,7 @@ internal sealed partial class ConnectionActor
 {
     private EcnState? _ecn;
 
-    private EcnState Ecn => _ecn ??= new EcnState(_params.Options.Ecn ?? _stack.Settings.Ecn);
+    private EcnState Ecn => _ecn ??= new EcnState(_options.Ecn ?? _stack.Settings.Ecn);
 
     /// <summary>ECE|CWR on our first SYN when ECN is on; none on a retransmitted SYN (Linux tcp_ecn_fallback).</summary>
     private TcpFlags EcnSynFlags => Ecn.SynFlags(retransmission: _retries > 0);

@@ -20,7 +20,7 @@ internal sealed partial class ConnectionActor
             case Close or ConfirmedClose:
                 // CLOSE (3.10.4): queue the FIN after the data, enter FIN-WAIT-1.
                 QueueFin((ITcpCommand)message);
-                Enter(TcpState.FinWait1, FinWait1);
+                Enter(TcpState.FinWait1);
                 TrySend();
                 return true;
             case Abort:

@@ -12,7 +12,9 @@ internal sealed partial class ConnectionActor
 {
     /// <summary>Bytes of the stack's reassembly budget this connection holds: the reassembler's BufferedBytes after each sync.</summary>
     private int _reassemblyCharged;
-    /// <summary>Auto-tuning of the receive window; null when the window is fixed (SO_RCVBUF, or tuning off).</summary>
+    /// <summary>The receive window is auto-tuned (not a fixed SO_RCVBUF, tuning on).</summary>
+    private bool _autoTuneWindow;
+    /// <summary>Auto-tuning's state, made when the application is first told data (an idle connection does without it).</summary>
     private ReceiveWindowTuner? _windowTuner;
     /// <summary>Bytes told to the application (Received), as Linux's copied_seq counts what the application read.</summary>
     private long _bytesDelivered;
@@ -25,9 +27,12 @@ internal sealed partial class ConnectionActor
             return Math.Max(1, fixedSize);
         if (!s.ReceiveWindowAutoTuning)
             return s.ReceiveWindow;
-        _windowTuner = new ReceiveWindowTuner(s.ReceiveWindowInitial, s.ReceiveWindow, p.Stack.Mss);
-        return _windowTuner.Window;
+        _autoTuneWindow = true;
+        return NewWindowTuner().Window;
     }
+
+    private ReceiveWindowTuner NewWindowTuner() =>
+        new(_stack.Settings.ReceiveWindowInitial, _stack.Settings.ReceiveWindow, _stack.Mss);
 
     /// <summary>
     /// The seventh step, out of order: holds the segment's octets if the stack's budget has room for them
@@ -64,7 +69,10 @@ internal sealed partial class ConnectionActor
     private void NoteDelivered(int bytes)
     {
         _bytesDelivered += bytes;
-        if (_windowTuner is not { } tuner || !tuner.OnCopied(_bytesDelivered, Now, RttForTuning))
+        if (!_autoTuneWindow)
+            return;
+        var tuner = _windowTuner ??= NewWindowTuner();
+        if (!tuner.OnCopied(_bytesDelivered, Now, RttForTuning))
             return;
         _receiveWindow = tuner.Window;
         _rcv.Wnd = (uint)Math.Max(0, ReceiveWindowLimit - _heldBytes);

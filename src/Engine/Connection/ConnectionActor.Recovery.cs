@@ -21,13 +21,15 @@ internal sealed partial class ConnectionActor
     private bool _rtoRecovery;
     /// <summary>This recovery's retransmissions, to find those lost again (SACK only).</summary>
     private RetransmitLog? _rxtLog;
-    /// <summary>Retransmissions found lost: sent again before anything else.</summary>
-    private readonly List<(SeqNum Start, SeqNum End)> _relost = [];
+    /// <summary>Retransmissions found lost: sent again before anything else (made on first use).</summary>
+    private List<(SeqNum Start, SeqNum End)>? _relost;
 
     private void ResetRecoveryLog()
     {
-        _rxtLog?.Clear();
-        _relost.Clear();
+        _rxtLog = null;   // made again by the next recovery that needs it: an idle connection keeps none of them
+        _relost = null;
+        if (_scoreboard is { IsEmpty: true })
+            _scoreboard = null;
     }
 
     /// <summary>After the scoreboard took an ACK's SACK blocks: which retransmissions of this recovery are lost again.</summary>
@@ -35,7 +37,7 @@ internal sealed partial class ConnectionActor
     {
         if (!_sackOk || !PipeRecovery || _rxtLog is not { Count: > 0 } log)
             return;
-        int lost = log.DetectLost(_snd.Una, Scoreboard, _relost);
+        int lost = log.DetectLost(_snd.Una, Scoreboard, _relost ??= []);
         if (lost > 0)
             Counters.Add(TcpCounter.LostRetransmits, lost);
     }
@@ -174,19 +176,19 @@ internal sealed partial class ConnectionActor
 
     private bool ResendLost(SeqNum una, SeqNum nxt, int smss)
     {
-        while (_relost.Count > 0)
+        while (_relost is { Count: > 0 } relost)
         {
-            var (start, end) = _relost[0];
+            var (start, end) = relost[0];
             if (Scoreboard.NextHole(SeqNum.Max(start, una), end, nxt, smss, out var s, out int len) && RetransmitAt(s, len))
             {
                 SeqNum sent = s + len;
                 if (sent < end)
-                    _relost[0] = (sent, end);
+                    relost[0] = (sent, end);
                 else
-                    _relost.RemoveAt(0);
+                    relost.RemoveAt(0);
                 return true;
             }
-            _relost.RemoveAt(0);
+            relost.RemoveAt(0);
         }
         return false;
     }

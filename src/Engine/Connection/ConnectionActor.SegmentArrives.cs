@@ -13,7 +13,11 @@ namespace TcpActors.Engine.Connection;
 /// </summary>
 internal sealed partial class ConnectionActor
 {
-    private readonly ArrayBufferWriter<byte> _reassembled = new();
+    /// <summary>Scratch for what comes out of the reassembler (copied before it is told): one per thread, none per connection.</summary>
+    private static ArrayBufferWriter<byte> _reassembled => t_reassembled ??= new();
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_reassembled;
 
     private void SegmentArrives(SegmentArrived m)
     {
@@ -268,7 +272,7 @@ internal sealed partial class ConnectionActor
         switch (_state)
         {
             case TcpState.FinWait1 when finAcked:
-                Enter(TcpState.FinWait2, FinWait2);
+                Enter(TcpState.FinWait2);
                 if (_closeCommand is Close)
                     Timers.StartSingleTimer(TimerKeys.FinWait2, FinWait2Timeout.Instance, _stack.Settings.FinTimeout);
                 NotifyCloseDone(bothFinsDone: false);
@@ -279,7 +283,7 @@ internal sealed partial class ConnectionActor
                     TrySend();   // data queued before our FIN may still be going out
                     return false;
                 }
-                Enter(TcpState.TimeWait, TimeWait);
+                Enter(TcpState.TimeWait);
                 StartTimeWait();
                 NotifyCloseDone(bothFinsDone: true);
                 return false;
@@ -358,24 +362,24 @@ internal sealed partial class ConnectionActor
         {
             case TcpState.SynReceived:
             case TcpState.Established:
-                Enter(TcpState.CloseWait, CloseWait);
+                Enter(TcpState.CloseWait);
                 if (_handler is not null && !_keepOpenOnPeerClosed && _closeCommand is null)
                     CloseOnBehalfOfApplication();
                 break;
             case TcpState.FinWait1:
                 if (_finSent && _snd.Una == _snd.Nxt)
                 {
-                    Enter(TcpState.TimeWait, TimeWait);
+                    Enter(TcpState.TimeWait);
                     StartTimeWait();
                     NotifyCloseDone(bothFinsDone: true);
                 }
                 else
                 {
-                    Enter(TcpState.Closing, Closing);
+                    Enter(TcpState.Closing);
                 }
                 break;
             case TcpState.FinWait2:
-                Enter(TcpState.TimeWait, TimeWait);
+                Enter(TcpState.TimeWait);
                 StartTimeWait();
                 NotifyCloseDone(bothFinsDone: true);
                 break;
@@ -387,7 +391,7 @@ internal sealed partial class ConnectionActor
     {
         _closedOnBehalf = true;
         _finQueued = true;
-        Enter(TcpState.LastAck, LastAck);
+        Enter(TcpState.LastAck);
         TrySend();
     }
 
@@ -400,7 +404,7 @@ internal sealed partial class ConnectionActor
         _retries = 0;
         Timers.Cancel(TimerKeys.Retransmission);
         ApplyRfc6298Rule57();
-        Enter(TcpState.Established, Established);
+        Enter(TcpState.Established);
         AnnounceConnected();
         RestartKeepalive();
         if (_closeAfterEstablished)
@@ -408,7 +412,7 @@ internal sealed partial class ConnectionActor
             // RFC 9293 3.10.4: the CLOSE queued in SYN-RECEIVED is processed on entering ESTABLISHED, before the
             // rest of this segment (which may carry the peer's FIN: then FIN-WAIT-1 -> CLOSING, not CLOSE-WAIT).
             _closeAfterEstablished = false;
-            Enter(TcpState.FinWait1, FinWait1);
+            Enter(TcpState.FinWait1);
             TrySend();
         }
     }

@@ -12,18 +12,19 @@ internal sealed partial class ConnectionActor
     /// LISTEN, SYN arrives (RFC 9293 3.10.7.2 third): RCV.NXT=SEG.SEQ+1, IRS=SEG.SEQ, choose ISS,
     /// send &lt;SEQ=ISS&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=SYN,ACK&gt;, SND.UNA=ISS, SND.NXT=ISS+1, enter SYN-RECEIVED.
     /// Data on the SYN is not kept (like Linux without TCP Fast Open): it is not acknowledged, so the peer resends it.
+    /// <paramref name="synEcn"/> is the ECN field of the SYN's IP header (RFC 3168 6.1.1).
     /// </summary>
-    private void OpenPassive(TcpSegment syn)
+    private void OpenPassive(TcpSegment syn, byte synEcn)
     {
         Counters.Add(TcpCounter.PassiveOpens);
         _rcv.Initialize(syn.Sequence);
         SetSendMss(Math.Min(syn.Options.Mss ?? _stack.Settings.DefaultMss, _stack.Mss));
         NegotiateFromSyn(syn);
-        NegotiateEcnFromSyn(syn, _params.SynEcn, simultaneousOpen: false);
+        NegotiateEcnFromSyn(syn, synEcn, simultaneousOpen: false);
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
         _snd.SetWindow(syn.Sequence, _snd.Iss, syn.Window);   // a SYN's window is never scaled (RFC 7323 2.2)
-        Enter(TcpState.SynReceived, SynReceived);
+        Enter(TcpState.SynReceived);
         _rtt.StartTiming(_snd.Nxt, Now);
         StartRetransmissionTimer();
         SendSynAck();

@@ -15,7 +15,7 @@ internal sealed partial class ConnectionActor
         _snd.Initialize(_stack.Isn.Next(_tuple, Now));
         _snd.Nxt = _snd.Iss + 1;
         _tsOffset = _stack.Isn.TimestampOffset(_tuple);
-        Enter(TcpState.SynSent, SynSent);
+        Enter(TcpState.SynSent);
         _rtt.StartTiming(_snd.Nxt, Now);
         StartRetransmissionTimer();
         SendSyn();
@@ -34,15 +34,15 @@ internal sealed partial class ConnectionActor
             case Close or ConfirmedClose:
                 // CLOSE in SYN-SENT: delete the TCB; the open fails.
                 Sender.Tell(message is Close ? Closed.Instance : ConfirmedClosed.Instance);
-                if (_params.Commander is { } c && !c.Equals(Sender))
-                    c.Tell(new CommandFailed(_params.ConnectCommand!, new TcpException("closed before the connection was established")));
+                if (_commander is { } c && !c.Equals(Sender))
+                    c.Tell(new CommandFailed(_connectCommand!, new TcpException("closed before the connection was established")));
                 EnterClosed();
                 return true;
             case Abort:
                 // ABORT in SYN-SENT: delete the TCB, no RST.
                 Sender.Tell(Aborted.Instance);
-                if (_params.Commander is { } c2 && !c2.Equals(Sender))
-                    c2.Tell(new CommandFailed(_params.ConnectCommand!, new TcpException("aborted before the connection was established")));
+                if (_commander is { } c2 && !c2.Equals(Sender))
+                    c2.Tell(new CommandFailed(_connectCommand!, new TcpException("aborted before the connection was established")));
                 EnterClosed();
                 return true;
             default:
@@ -97,7 +97,7 @@ internal sealed partial class ConnectionActor
             _retries = 0;
             Timers.Cancel(TimerKeys.Retransmission);
             ApplyRfc6298Rule57();
-            Enter(TcpState.Established, Established);
+            Enter(TcpState.Established);
             SendAck();   // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             AnnounceConnected();
             RestartKeepalive();
@@ -119,7 +119,7 @@ internal sealed partial class ConnectionActor
         NegotiateFromSyn(seg);
         NegotiateEcnFromSyn(seg, m.Ecn, simultaneousOpen: true);
         _snd.SetWindow(seg.Sequence, _snd.Iss, seg.Window);
-        Enter(TcpState.SynReceived, SynReceived);
+        Enter(TcpState.SynReceived);
         _retries = 0;
         StartRetransmissionTimer();
         SendSynAck();

@@ -32,7 +32,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 {
     private readonly StackContext _stack;
     private readonly FourTuple _tuple;
-    private readonly ConnectionParams _params;
+    /// <summary>From <see cref="ConnectionParams"/>: the actor keeps these, not the record (which holds the SYN).</summary>
+    private readonly ConnectionOptions _options;
+    private readonly IActorRef? _commander;
+    private readonly Connect? _connectCommand;
+    private readonly IActorRef? _listener;
+    private readonly IActorRef? _bindHandler;
+    /// <summary>Passive OPEN: the SYN to answer, until PreStart has.</summary>
+    private ConnectionParams? _opening;
     private readonly SendSequenceSpace _snd = new();
     private readonly ReceiveSequenceSpace _rcv = new();
     private readonly SendBuffer _sendBuffer;
@@ -91,8 +98,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>Zero-window probes sent in this zero-window episode: the probe interval is the RTO doubled this often.</summary>
     private int _persistBackoffs;
     private bool _keepalive;
-    private TimeSpan _keepaliveIdle, _keepaliveInterval;
-    private int _keepaliveMaxProbes;
+    // Keepalive's times and probe count: read from the options or settings when used, not kept per connection.
+    private TimeSpan KeepaliveIdle => _options.KeepaliveIdle ?? _stack.Settings.KeepaliveIdle;
+    private TimeSpan KeepaliveInterval => _options.KeepaliveInterval ?? _stack.Settings.KeepaliveInterval;
+    private int KeepaliveMaxProbes => _options.KeepaliveProbes ?? _stack.Settings.KeepaliveProbes;
     private IActorRef? _closeCommander;
     private ITcpCommand? _closeCommand;
     /// <summary>The stack sent our FIN on the application's behalf after PeerClosed (no Close command to answer).</summary>
@@ -104,12 +113,61 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ConnectionParams p) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(p)).WithDispatcher(p.Stack.Settings.Dispatcher);
+    /// <summary>
+    /// The connection's Props: a copy of the stack's template (<see cref="StackContext.ConnectionProps"/>: dispatcher,
+    /// <see cref="ConnectionMailbox"/>, producer, all shared) that adds the params. No expression is compiled and no
+    /// constructor is looked up by reflection per connection, and the connection keeps 72 bytes of Props, not ~200.
+    /// </summary>
+    public static Props Props(ConnectionParams p) => new ConnectionProps(p.Stack.ConnectionProps, p);
+
+    /// <summary>The template of a stack's connection Props.</summary>
+    internal static Props Template(string dispatcher, string mailbox) =>
+        Akka.Actor.Props.CreateBy(Producer.Instance).WithDispatcher(dispatcher).WithMailbox(mailbox);
+
+    private sealed class ConnectionProps(Props template, ConnectionParams p) : Akka.Actor.Props(template)
+    {
+        private ConnectionParams? _params = p;
+
+        /// <summary>Once: a connection is never restarted (its supervisors stop it), so the params go with the actor.</summary>
+        public override ActorBase NewActor()
+        {
+            var p = _params ?? throw new InvalidOperationException("a connection actor is not restarted");
+            _params = null;
+            try
+            {
+#pragma warning disable AK1000 // this is the Props: Akka calls NewActor from ActorOf
+                return new ConnectionActor(p);
+#pragma warning restore AK1000
+            }
+            catch (Exception e)
+            {
+                throw new ConnectionNotCreatedException(e);
+            }
+        }
+    }
+
+    /// <summary>The template's producer; <see cref="ConnectionProps"/> makes the actor itself.</summary>
+    private sealed class Producer : IIndirectActorProducer
+    {
+        public static readonly Producer Instance = new();
+
+        public Type ActorType => typeof(ConnectionActor);
+
+        public ActorBase Produce() => throw new InvalidOperationException("connection actors are made by their ConnectionProps");
+
+        public void Release(ActorBase actor)
+        {
+        }
+    }
 
     public ConnectionActor(ConnectionParams p)
     {
-        _params = p;
+        _options = p.Options;
+        _commander = p.Commander;
+        _connectCommand = p.ConnectCommand;
+        _listener = p.Listener;
+        _bindHandler = p.BindHandler;
+        _opening = p;
         _stack = p.Stack;
         _tuple = p.Tuple;
         var s = _stack.Settings;
@@ -123,9 +181,6 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _rcv.Wnd = (uint)Math.Min(65535, _receiveWindow);   // until window scaling is negotiated
         _readingSuspended = p.Options.PullMode;
         _keepalive = p.Options.Keepalive ?? s.KeepaliveEnabled;
-        _keepaliveIdle = p.Options.KeepaliveIdle ?? s.KeepaliveIdle;
-        _keepaliveInterval = p.Options.KeepaliveInterval ?? s.KeepaliveInterval;
-        _keepaliveMaxProbes = p.Options.KeepaliveProbes ?? s.KeepaliveProbes;
     }
 
     private TimeSpan Now => _stack.Clock.Now;
@@ -137,22 +192,46 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _cc = CongestionControl.Create(_ccAlgorithm, Smss);
     }
     private TcpCounters Counters => _stack.Counters;
-    private bool IsPassive => _params.Listener is not null;
+    private bool IsPassive => _listener is not null;
 
     protected override void PreStart()
     {
         Counters.Add(TcpCounter.ConnectionActors);
-        if (_params.Syn is { } syn)
-            OpenPassive(syn);
+        var opening = _opening!;
+        _opening = null;
+        if (opening.Syn is { } syn)
+            OpenPassive(syn, opening.SynEcn);
         else
             OpenActive();
     }
 
-    protected override void OnReceive(object message) => Unhandled(message);
+    /// <summary>
+    /// Each state's behaviour, by <see cref="_state"/>. Not Akka's Become: its behaviour stack (with the death-watch
+    /// sets that come with it) and a delegate per state cost an idle connection ~500 bytes. Nobody watches a
+    /// connection actor for the stack either: it tells the I/O actor and its listener <see cref="ConnectionGone"/> as it stops.
+    /// </summary>
+    protected override void OnReceive(object message)
+    {
+        bool handled = _state switch
+        {
+            TcpState.SynSent => SynSent(message),
+            TcpState.SynReceived => SynReceived(message),
+            TcpState.Established => Established(message),
+            TcpState.FinWait1 => FinWait1(message),
+            TcpState.FinWait2 => FinWait2(message),
+            TcpState.CloseWait => CloseWait(message),
+            TcpState.Closing => Closing(message),
+            TcpState.LastAck => LastAck(message),
+            TcpState.TimeWait => TimeWait(message),
+            _ => false,
+        };
+        if (!handled)
+            Unhandled(message);
+    }
 
     // ---------------------------------------------------------------- state changes
 
-    private void Enter(TcpState state, Receive behaviour)
+    private void Enter(TcpState state)
     {
         if (state == TcpState.TimeWait && _state != TcpState.TimeWait)
             _stack.Io.Tell(new ConnectionInTimeWait(_tuple), Self);
@@ -161,9 +240,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _countedEstablished = true;
             Counters.Add(TcpCounter.CurrEstab);
             _lastDataAt = Now;
+            if (_ecn is { Enabled: false })
+                _ecn = null;   // not negotiated: only the handshake's segments asked it; an idle connection keeps nothing
         }
         _state = state;
-        Become(behaviour);
     }
 
     /// <summary>CLOSED: delete the TCB (the actor stops; PostStop releases what it held).</summary>
@@ -184,9 +264,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendReset(_snd.Nxt);
             TellApplication(new ErrorClosed($"connection failed: {_failure.GetType().Name}: {_failure.Message}"));
         }
-        else if (_failure is not null && _params.Commander is { } commander && _state == TcpState.SynSent)
+        else if (_failure is not null && _commander is { } commander && _state == TcpState.SynSent)
         {
-            commander.Tell(new CommandFailed(_params.ConnectCommand!, new TcpException($"connection failed: {_failure.Message}")));
+            commander.Tell(new CommandFailed(_connectCommand!, new TcpException($"connection failed: {_failure.Message}")));
         }
         else if (!_closedDeliberately && IsSynchronized(_state))
         {
@@ -204,6 +284,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         SyncReassemblyCharge();
         _heldForHandler = null;
         _state = TcpState.Closed;
+        // Instead of death watch: the tables that route to this actor forget it.
+        var gone = new ConnectionGone(_tuple);
+        _stack.Io.Tell(gone, Self);
+        _listener?.Tell(gone, Self);
     }
 
     protected override bool AroundReceive(Receive receive, object message)
@@ -564,7 +648,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (!_keepalive)
             return;
         _keepaliveProbes = 0;
-        Timers.StartSingleTimer(TimerKeys.Keepalive, KeepaliveTimeout.Instance, _keepaliveIdle);
+        Timers.StartSingleTimer(TimerKeys.Keepalive, KeepaliveTimeout.Instance, KeepaliveIdle);
     }
 
     /// <summary>RFC 1122 4.2.3.6: after the idle time, probe every interval; abort after the last unanswered probe.</summary>
@@ -572,7 +656,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (!_keepalive || _state is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2))
             return;
-        if (_keepaliveProbes >= _keepaliveMaxProbes)
+        if (_keepaliveProbes >= KeepaliveMaxProbes)
         {
             Counters.Add(TcpCounter.KeepaliveTimeouts);
             AbortWithError($"keepalive timeout: {_keepaliveProbes} probes unanswered", sendReset: true);
@@ -582,7 +666,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Counters.Add(TcpCounter.KeepaliveProbes);
         // <SEQ=SND.NXT-1><ACK=RCV.NXT>, no data: an old sequence number the peer must acknowledge.
         Emit(TcpFlags.Ack, _snd.Nxt - 1, _rcv.Nxt);
-        Timers.StartSingleTimer(TimerKeys.Keepalive, KeepaliveTimeout.Instance, _keepaliveInterval);
+        Timers.StartSingleTimer(TimerKeys.Keepalive, KeepaliveTimeout.Instance, KeepaliveInterval);
     }
 
     private void StartTimeWait()
@@ -637,7 +721,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _handler.Tell(message, Self);
             return;
         }
-        if (_params.Commander is { } c && _state == TcpState.SynSent)
+        if (_commander is { } c && _state == TcpState.SynSent)
         {
             c.Tell(message, Self);
             return;
@@ -659,7 +743,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             _handler.Tell(msg, Self);
             NoteDelivered(data.Length);
-            if (_params.Options.PullMode)
+            if (_options.PullMode)
                 _readingSuspended = true;   // pull mode: one Received per ResumeReading
             return;
         }
@@ -689,7 +773,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             {
                 _heldBytes -= r.Data.Length;
                 NoteDelivered(r.Data.Length);
-                if (_params.Options.PullMode)
+                if (_options.PullMode)
                     _readingSuspended = true;
             }
         }
@@ -708,7 +792,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _handler = r.Handler;
         _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
         if (first && IsPassive)
-            _params.Listener!.Tell(new ConnectionAccepted(_tuple));
+            _listener!.Tell(new ConnectionAccepted(_tuple));
         DrainHeld();
     }
 
@@ -724,7 +808,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void OnDetach()
     {
         if (_handler is null && IsPassive)
-            _params.Listener!.Tell(new ConnectionAccepted(_tuple));
+            _listener!.Tell(new ConnectionAccepted(_tuple));
         _handler = ActorRefs.Nobody;
         _closeCommander = null;
         _pendingWriter = null;
@@ -739,12 +823,12 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void AnnounceConnected()
     {
         var connected = new Connected(_tuple);
-        if (_params.Commander is { } commander)
+        if (_commander is { } commander)
             commander.Tell(connected, Self);
-        else if (_params.BindHandler is { } bindHandler)
+        else if (_bindHandler is { } bindHandler)
             bindHandler.Tell(connected, Self);
         if (IsPassive)
-            _params.Listener!.Tell(new ConnectionEstablished(_tuple));
+            _listener!.Tell(new ConnectionEstablished(_tuple));
     }
 
     /// <summary>
@@ -807,10 +891,14 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void RefuseClosing(ITcpCommand cmd) =>
         Sender.Tell(new CommandFailed(cmd, new TcpException($"connection closing: {cmd.GetType().Name} is not possible in {_state}")));
 
+    /// <summary>What the connection holds beyond its fixed state (tests assert that an idle connection holds none of it).</summary>
+    internal ConnectionStorage Storage => new(_sendBuffer.AllocatedBytes, _reassembler.HoldsStorage, _heldForHandler is not null,
+        _scoreboard is not null, _rxtLog is not null || _relost is not null, _pendingWrite is not null);
+
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
         _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
-        _heldBytes, _readingSuspended, _params.Options.NoDelay ?? false, _sendBuffer.Capacity,
+        _heldBytes, _readingSuspended, _options.NoDelay ?? false, _sendBuffer.Capacity,
         Smss, _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
@@ -927,7 +1015,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void FailOpen(Exception cause)
     {
         Counters.Add(TcpCounter.AttemptFails);
-        _params.Commander?.Tell(new CommandFailed(_params.ConnectCommand!, cause), Self);
+        _commander?.Tell(new CommandFailed(_connectCommand!, cause), Self);
         EnterClosed();
     }
 
@@ -956,3 +1044,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private bool _closeNotified;
 }
+
+/// <summary>Storage a connection allocates on demand: the send ring's bytes, and whether each of the rest exists.</summary>
+internal readonly record struct ConnectionStorage(int SendRingBytes, bool ReassemblyList, bool HeldEvents, bool SackScoreboard,
+    bool RetransmitLog, bool PendingWrite)
+{
+    public bool None => SendRingBytes == 0 && !ReassemblyList && !HeldEvents && !SackScoreboard && !RetransmitLog && !PendingWrite;
+}
+
+/// <summary>
+/// The connection actor's constructor threw: there is no actor, so no PostStop will say <see cref="ConnectionGone"/>;
+/// its supervisor (listener or I/O actor) forgets it instead.
+/// </summary>
+internal sealed class ConnectionNotCreatedException(Exception cause) : Exception($"connection actor not created: {cause.Message}", cause);

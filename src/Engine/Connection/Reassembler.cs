@@ -24,7 +24,9 @@ public sealed class Reassembler
     }
 
     private readonly int _capacity;
-    private readonly List<Piece> _pieces = [];
+    /// <summary>Never written to: what <see cref="_pieces"/> is while nothing is held, so that an idle connection holds no list.</summary>
+    private static readonly List<Piece> NoPieces = [];
+    private List<Piece> _pieces = NoPieces;
     private long _clock;
     private SeqNum? _fin;
 
@@ -36,6 +38,9 @@ public sealed class Reassembler
     }
 
     public int BufferedBytes { get; private set; }
+
+    /// <summary>True while the reassembler holds storage of its own (a list of pieces): never on an idle connection.</summary>
+    public bool HoldsStorage => !ReferenceEquals(_pieces, NoPieces);
 
     /// <summary>Number of disjoint (non-adjacent) ranges held.</summary>
     public int SegmentCount
@@ -119,6 +124,8 @@ public sealed class Reassembler
             int len = gapEnd - cur;
             var buffer = ArrayPool<byte>.Shared.Rent(len);
             data.Slice(cur - seq, len).CopyTo(buffer);
+            if (ReferenceEquals(_pieces, NoPieces))
+                _pieces = [];
             _pieces.Insert(index, new Piece { Start = cur, Buffer = buffer, Offset = 0, Length = len, Stamp = stamp });
             index++;
             cur = gapEnd;
@@ -149,6 +156,7 @@ public sealed class Reassembler
                 BufferedBytes -= cut;
             }
         }
+        ReleaseListIfEmpty();
     }
 
     /// <summary>
@@ -170,6 +178,7 @@ public sealed class Reassembler
             Release(p);
         }
         _pieces.RemoveRange(0, taken);
+        ReleaseListIfEmpty();
         finReached = _fin == rcvNxt;
         return moved;
     }
@@ -217,7 +226,7 @@ public sealed class Reassembler
     {
         foreach (var p in _pieces)
             Release(p);
-        _pieces.Clear();
+        _pieces = NoPieces;
         BufferedBytes = 0;
         _fin = null;
     }
@@ -235,6 +244,7 @@ public sealed class Reassembler
             drop++;
         }
         _pieces.RemoveRange(0, drop);
+        ReleaseListIfEmpty();
         if (_pieces.Count > 0 && _pieces[0].Start < rcvNxt)
         {
             var p = _pieces[0];
@@ -260,6 +270,13 @@ public sealed class Reassembler
                 lo = mid + 1;
         }
         return lo;
+    }
+
+    /// <summary>Nothing held: the list goes (an out-of-order episode is rare; an idle connection keeps none).</summary>
+    private void ReleaseListIfEmpty()
+    {
+        if (_pieces.Count == 0)
+            _pieces = NoPieces;
     }
 
     private static void Release(Piece p)

@@ -1,9 +1,13 @@
+using System.Buffers;
+
 namespace TcpActors.Engine.Connection;
 
 /// <summary>
 /// The bytes the application queued that are not yet acknowledged, starting at SND.UNA: the part in flight
-/// (SND.UNA..SND.NXT, the retransmission queue) and the part not yet sent. A ring buffer that grows on
-/// demand up to its capacity, so an idle connection holds no buffer.
+/// (SND.UNA..SND.NXT, the retransmission queue) and the part not yet sent. A ring buffer rented from the shared
+/// ArrayPool when the first byte is queued, grown on demand up to its capacity, and returned as soon as
+/// everything is acknowledged: a connection with nothing unacknowledged (an idle one) holds no buffer, and a
+/// request/response exchange rents and returns one without allocating.
 /// </summary>
 public sealed class SendBuffer(int capacity)
 {
@@ -14,6 +18,9 @@ public sealed class SendBuffer(int capacity)
     public int Capacity => capacity;
     public int Count => _count;
     public int Free => capacity - _count;
+
+    /// <summary>Bytes of the ring held now (0 when nothing is queued).</summary>
+    public int AllocatedBytes => _ring.Length;
 
     /// <summary>Queues as much of <paramref name="data"/> as fits; returns how many bytes were taken.</summary>
     public int Append(ReadOnlySpan<byte> data)
@@ -37,8 +44,8 @@ public sealed class SendBuffer(int capacity)
             throw new ArgumentOutOfRangeException(nameof(n), n, $"only {_count} bytes are queued");
         _count -= n;
         _head = _count == 0 ? 0 : (_head + n) % _ring.Length;
-        if (_count == 0 && _ring.Length > 64 * 1024)
-            _ring = [];
+        if (_count == 0)
+            ReturnRing();
     }
 
     /// <summary>Copies <c>dest.Length</c> bytes starting <paramref name="offset"/> bytes after SND.UNA.</summary>
@@ -56,9 +63,16 @@ public sealed class SendBuffer(int capacity)
 
     public void Clear()
     {
-        _ring = [];
+        ReturnRing();
         _head = 0;
         _count = 0;
+    }
+
+    private void ReturnRing()
+    {
+        if (_ring.Length > 0)
+            ArrayPool<byte>.Shared.Return(_ring);
+        _ring = [];
     }
 
     private void EnsureRoom(int needed)
@@ -69,13 +83,14 @@ public sealed class SendBuffer(int capacity)
         while (size < needed)
             size *= 2;
         size = Math.Min(size, Math.Max(capacity, needed));
-        var bigger = new byte[size];
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
         if (_count > 0)
         {
             int first = Math.Min(_count, _ring.Length - _head);
             _ring.AsSpan(_head, first).CopyTo(bigger);
             _ring.AsSpan(0, _count - first).CopyTo(bigger.AsSpan(first));
         }
+        ReturnRing();
         _ring = bigger;
         _head = 0;
     }

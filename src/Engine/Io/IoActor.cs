@@ -22,7 +22,6 @@ internal sealed class IoActor : UntypedActor
     private readonly StackContext _stack;
     private readonly EphemeralPorts _ports;
     private readonly Dictionary<FourTuple, IActorRef> _connections = new();
-    private readonly Dictionary<IActorRef, FourTuple> _tupleOf = new();
     private readonly Dictionary<ushort, IActorRef> _listeners = new();
     private readonly Dictionary<IActorRef, ushort> _portOf = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -47,8 +46,29 @@ internal sealed class IoActor : UntypedActor
 
     protected override void PostStop() => _link?.Dispose();
 
-    /// <summary>A connection or listener that throws is stopped; its PostStop resets the peer. Nothing else is touched.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+    /// <summary>
+    /// A connection or listener that throws is stopped; its PostStop resets the peer (and tells us <see cref="ConnectionGone"/>).
+    /// Nothing else is touched. A connection that could not be made has no PostStop: its entry goes here.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        if (e is ActorInitializationException { Actor: { } child, InnerException: ConnectionNotCreatedException })
+            foreach (var (tuple, connection) in _connections.Where(kv => kv.Value.Equals(child)).ToList())
+                Forget(tuple, connection);
+        return Directive.Stop;
+    });
+
+    /// <summary>The connection of <paramref name="tuple"/> stopped: its entry goes, if it is still that connection's.</summary>
+    private void Forget(FourTuple tuple, IActorRef connection)
+    {
+        if (_connections.TryGetValue(tuple, out var current) && current.Equals(connection))
+        {
+            _connections.Remove(tuple);
+            _inTimeWait.Remove(tuple);
+        }
+        if (_shutdownReplyTo is not null && _connections.Count == 0)
+            FinishShutdown();
+    }
 
     protected override void OnReceive(object message)
     {
@@ -71,15 +91,11 @@ internal sealed class IoActor : UntypedActor
                 break;
             case ConnectionCreated c:
                 _connections[c.Tuple] = c.Connection;
-                _tupleOf[c.Connection] = c.Tuple;
-                Context.Watch(c.Connection);
+                break;
+            case ConnectionGone g:
+                Forget(g.Tuple, Sender);
                 break;
             case Terminated t:
-                if (_tupleOf.Remove(t.ActorRef, out var tuple))
-                {
-                    _connections.Remove(tuple);
-                    _inTimeWait.Remove(tuple);
-                }
                 if (_portOf.Remove(t.ActorRef, out var port))
                     _listeners.Remove(port);
                 if (_shutdownReplyTo is not null && _connections.Count == 0)
@@ -325,9 +341,7 @@ internal sealed class IoActor : UntypedActor
         var tuple = new FourTuple(_stack.LocalAddress, port, c.RemoteAddress, c.RemotePort);
         var p = new ConnectionParams(_stack, tuple, c.Options ?? ConnectionOptions.Default, Sender, c, null, null, null);
         var connection = Context.ActorOf(ConnectionActor.Props(p));
-        _connections[tuple] = connection;
-        _tupleOf[connection] = tuple;
-        Context.Watch(connection);
+        _connections[tuple] = connection;   // not watched: it tells us ConnectionGone as it stops
     }
 
     /// <summary>Runs on the link's thread: copies the packet off the link's buffer and hands it to the actor.</summary>

@@ -22,4 +22,12 @@ internal sealed class StackContext
     public required ReassemblyBudget ReassemblyBudget { get; init; }
     /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
     public required IActorRef Io { get; init; }
+
+    /// <summary>
+    /// What the Props of every connection actor of the stack share: its dispatcher, <c>tcp-actors.connection-mailbox</c>
+    /// and the producer (one object for all connections instead of a Props, Deploy and producer per actor).
+    /// </summary>
+    public Props ConnectionProps => _connectionProps ??= Connection.ConnectionActor.Template(Settings.Dispatcher, Connection.ConnectionMailbox.ConfigPath);
+
+    private Props? _connectionProps;
 }

@@ -20,6 +20,12 @@ internal sealed record LinkFailed(Exception Cause);
 /// <summary>A listener created a connection for this tuple: segments for it now go straight to the connection.</summary>
 internal sealed record ConnectionCreated(FourTuple Tuple, IActorRef Connection);
 
+/// <summary>
+/// From a connection as it stops (PostStop) to the I/O actor and to its listener: forget this tuple if it is still
+/// mine (the Sender). Death watch would do the same at ~600 bytes per connection (Akka's watch sets on both sides).
+/// </summary>
+internal sealed record ConnectionGone(FourTuple Tuple) : Akka.Event.IDeadLetterSuppression;   // when the stack itself stops, nobody is left to tell
+
 /// <summary>From a connection to its listener: it reached ESTABLISHED (leaves the SYN queue, joins the accept queue).</summary>
 internal sealed record ConnectionEstablished(FourTuple Tuple);
 

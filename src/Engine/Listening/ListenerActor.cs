@@ -17,8 +17,10 @@ internal sealed class ListenerActor : UntypedActor
     private readonly Bind _bind;
     private readonly IActorRef _commander;
     private readonly Backlog _backlog;
+    /// <summary>Connections not yet accepted by the application (segments may still reach them through us, and the backlog counts them).</summary>
     private readonly Dictionary<FourTuple, IActorRef> _children = new();
-    private readonly Dictionary<IActorRef, FourTuple> _tupleOf = new();
+    /// <summary>Connections alive (our children), accepted or not: after Unbind we stop when the last is gone.</summary>
+    private int _live;
     private bool _unbound;
 
     public ListenerActor(StackContext stack, Bind bind, IActorRef commander)
@@ -41,8 +43,35 @@ internal sealed class ListenerActor : UntypedActor
             _commander.Tell(Unbound.Instance, Self);
     }
 
-    /// <summary>A connection that throws is stopped (its PostStop resets the peer and tells its application); the rest go on.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+    /// <summary>
+    /// A connection that throws is stopped (its PostStop resets the peer, tells its application and tells us
+    /// <see cref="ConnectionGone"/>); the rest go on. A connection whose constructor threw has no PostStop: it is forgotten here.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        if (e is ActorInitializationException { Actor: { } child, InnerException: ConnectionNotCreatedException })
+        {
+            foreach (var (tuple, connection) in _children.Where(kv => kv.Value.Equals(child)).ToList())
+            {
+                _stack.Io.Tell(new ConnectionGone(tuple), connection);
+                Forget(tuple, connection);
+            }
+        }
+        return Directive.Stop;
+    });
+
+    /// <summary>A connection of ours stopped: it leaves the table and the backlog if it was not yet accepted.</summary>
+    private void Forget(FourTuple tuple, IActorRef connection)
+    {
+        _live--;
+        if (_children.TryGetValue(tuple, out var current) && current.Equals(connection))
+        {
+            _children.Remove(tuple);
+            _backlog.Gone(tuple);
+        }
+        if (_unbound && _live == 0)
+            Context.Stop(Self);
+    }
 
     protected override void OnReceive(object message)
     {
@@ -59,21 +88,18 @@ internal sealed class ListenerActor : UntypedActor
                 break;
             case ConnectionAccepted a:
                 _backlog.Accepted(a.Tuple);
+                // Segments go straight to it from the I/O actor now (any sent through us before are ahead in our mailbox).
+                if (_children.TryGetValue(a.Tuple, out var accepted) && accepted.Equals(Sender))
+                    _children.Remove(a.Tuple);
                 break;
-            case Terminated t:
-                if (_tupleOf.Remove(t.ActorRef, out var tuple))
-                {
-                    _children.Remove(tuple);
-                    _backlog.Gone(tuple);
-                }
-                if (_unbound && _children.Count == 0)
-                    Context.Stop(Self);
+            case ConnectionGone g:
+                Forget(g.Tuple, Sender);
                 break;
             case Unbind:
                 _unbound = true;
                 _stack.Io.Tell(new ListenerUnbound(_bind.Port));
                 Sender.Tell(Unbound.Instance);
-                if (_children.Count == 0)
+                if (_live == 0)
                     Context.Stop(Self);
                 break;
             default:
@@ -120,9 +146,8 @@ internal sealed class ListenerActor : UntypedActor
             counters.Add(TcpCounter.SynDataDiscarded);
         var p = new ConnectionParams(_stack, m.Tuple, _bind.Options ?? ConnectionOptions.Default, null, null, Self, _bind.Handler, seg, m.Ecn);
         var connection = Context.ActorOf(ConnectionActor.Props(p));
-        _children[m.Tuple] = connection;
-        _tupleOf[connection] = m.Tuple;
-        Context.Watch(connection);
+        _children[m.Tuple] = connection;   // not watched: it tells us ConnectionGone as it stops
+        _live++;
         _stack.Io.Tell(new ConnectionCreated(m.Tuple, connection));
     }
 

@@ -27,21 +27,22 @@ public static class BuiltInServices
         {
             if (wanted is not null && !wanted.Contains(name))
                 continue;
-            Func<IActorRef, Props> handler = name switch
+            Func<IActorRef, Props>? handler = name switch
             {
                 "echo" => EchoService.Props,
-                "discard" => DiscardService.Props,
+                "discard" => null,   // one actor for all connections
                 "status" => c => StatusService.Props(c, stack),
                 "daytime" => c => DaytimeService.Props(c, clock),
                 _ => ChargenService.Props,
             };
-            var acceptor = factory.ActorOf(ServiceAcceptor.Props(handler, dispatcher), $"service-{name}");
+            var props = handler is null ? DiscardService.Props(dispatcher) : ServiceAcceptor.Props(handler, dispatcher);
+            var acceptor = factory.ActorOf(props, $"service-{name}");
             stack.Manager.Tell(new Bind(acceptor, port), replyTo);
         }
         foreach (int port in discardPorts ?? [])
         {
-            var acceptor = factory.ActorOf(ServiceAcceptor.Props(DiscardService.Props, dispatcher), $"service-discard-{port}");
-            stack.Manager.Tell(new Bind(acceptor, (ushort)port), replyTo);
+            var discard = factory.ActorOf(DiscardService.Props(dispatcher), $"service-discard-{port}");
+            stack.Manager.Tell(new Bind(discard, (ushort)port), replyTo);
         }
     }
 }

@@ -3,18 +3,34 @@ using TcpActors.Engine.Api;
 
 namespace TcpActors.Host.Services;
 
-/// <summary>Discard (RFC 863, port 9): everything received is thrown away.</summary>
-public sealed class DiscardService(IActorRef connection) : ServiceHandler(connection)
+/// <summary>
+/// Discard (RFC 863, port 9): everything received is thrown away. It keeps nothing per connection, so one actor
+/// serves all of the port's connections: it is the Bind handler and registers each connection with itself (every
+/// event comes with its connection as Sender). An idle discard connection costs the stack's connection actor
+/// alone, with no handler actor, mailbox or death watch of its own.
+/// </summary>
+public sealed class DiscardService : UntypedActor
 {
     public const ushort Port = 9;
 
-    public static Props Props(IActorRef connection) => Akka.Actor.Props.Create(() => new DiscardService(connection));
+    public static Props Props(string dispatcher = "akka.actor.default-dispatcher") =>
+        Akka.Actor.Props.Create<DiscardService>().WithDispatcher(dispatcher);
 
-    protected override bool Handle(object message)
+    protected override void OnReceive(object message)
     {
-        if (message is not PeerClosed)
-            return false;
-        Connection.Tell(Close.Instance);
-        return true;
+        switch (message)
+        {
+            case Connected:
+                Sender.Tell(new Register(Self, KeepOpenOnPeerClosed: true));   // half-close: we close after the peer
+                break;
+            case PeerClosed:
+                Sender.Tell(Close.Instance);
+                break;
+            case ITcpEvent:
+                break;   // Received (discarded), Bound, Closed, ...
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 }
