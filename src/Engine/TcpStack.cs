@@ -69,6 +69,7 @@ public sealed class TcpStack
             Mss = mss,
             ChallengeAcks = limiter,
             Io = io,
+            Link = new LinkPort(counters),
         }, settings.Dispatcher);
         if (restartBackoff is { } backoff)
         {

@@ -253,12 +253,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (dataLength > 0)
             _sendBuffer.CopyTo(dataOffset, buffer.AsSpan(headers, dataLength));
         int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength));
-        _stack.Io.Tell(new SendPacket(buffer, n));
         Counters.Add(TcpCounter.OutSegs);
         if (tcp.Window == 0 && (flags & TcpFlags.Rst) == 0)
             Counters.Add(TcpCounter.ZeroWindowsAdvertised);
         if ((flags & TcpFlags.Rst) != 0)
             Counters.Add(TcpCounter.OutRsts);
+        _stack.Link.Send(buffer.AsSpan(0, n));   // straight onto the link, on this actor's thread
+        PacketBuffers.Return(Counters, buffer);
         if ((flags & TcpFlags.Ack) != 0)
         {
             if ((flags & TcpFlags.Rst) == 0)

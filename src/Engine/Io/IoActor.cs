@@ -1,4 +1,3 @@
-using System.Buffers;
 using Akka.Actor;
 using Akka.Event;
 using TcpActors.Engine.Api;
@@ -10,10 +9,11 @@ using TcpActors.Engine.Wire;
 namespace TcpActors.Engine.Io;
 
 /// <summary>
-/// The I/O actor: owns the link, validates every arriving packet with the codec (counting every drop by
-/// reason), answers ICMP echo, and demultiplexes TCP segments by 4-tuple to the connection that owns it,
-/// else to the listener of the port, else answers with a RST (RFC 9293 3.10.7.1). Connections and listeners
-/// hand it the packets they send. It is also the stack's manager: Bind and Connect go to it.
+/// The I/O actor: owns the link and the tables. The link's thread validates and demultiplexes arriving packets
+/// (<see cref="Demultiplexer"/>) with the 4-tuple table this actor publishes (<see cref="ConnectionTable"/>);
+/// segments for no known connection come here and go to the listener of the port, else are answered with a RST
+/// (RFC 9293 3.10.7.1). Connections and listeners send on the link themselves (<see cref="LinkPort"/>), which this
+/// actor attaches when it starts and detaches when it stops. It is also the stack's manager: Bind and Connect go to it.
 /// </summary>
 internal sealed class IoActor : UntypedActor
 {
@@ -42,10 +42,15 @@ internal sealed class IoActor : UntypedActor
     protected override void PreStart()
     {
         _link = _linkFactory();
-        _link.Start(new Receiver(Self, _stack.Counters));
+        _stack.Link.Attach(_link);
+        _link.Start(new Demultiplexer(_stack, Self, _log));
     }
 
-    protected override void PostStop() => _link?.Dispose();
+    protected override void PostStop()
+    {
+        _stack.Link.Detach();
+        _link?.Dispose();
+    }
 
     /// <summary>A connection or listener that throws is stopped; its PostStop resets the peer. Nothing else is touched.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -54,30 +59,17 @@ internal sealed class IoActor : UntypedActor
     {
         switch (message)
         {
-            case PacketArrived p:
-                try
-                {
-                    OnPacket(p.Buffer.AsSpan(0, p.Length));
-                }
-                finally
-                {
-                    PacketBuffers.Return(_stack.Counters, p.Buffer);
-                }
-                break;
-            case SendPacket s:
-                _link.Send(s.Buffer.AsSpan(0, s.Length));
-                _stack.Counters.Add(TcpCounter.PacketsOut);
-                PacketBuffers.Return(_stack.Counters, s.Buffer);
+            case SegmentArrived m:
+                OnSegment(m);
                 break;
             case ConnectionCreated c:
-                _connections[c.Tuple] = c.Connection;
-                _tupleOf[c.Connection] = c.Tuple;
-                Context.Watch(c.Connection);
+                AddConnection(c.Tuple, c.Connection);
                 break;
             case Terminated t:
                 if (_tupleOf.Remove(t.ActorRef, out var tuple))
                 {
                     _connections.Remove(tuple);
+                    _stack.Connections.Withdraw(tuple, t.ActorRef);
                     _inTimeWait.Remove(tuple);
                 }
                 if (_portOf.Remove(t.ActorRef, out var port))
@@ -123,93 +115,26 @@ internal sealed class IoActor : UntypedActor
         }
     }
 
-    private void OnPacket(ReadOnlySpan<byte> packet)
+    /// <summary>
+    /// A validated segment that the link's thread found no connection for: a connection created since (or still
+    /// being created) gets it, else the listener of the port, else it is answered with a RST (RFC 9293 3.10.7.1).
+    /// </summary>
+    private void OnSegment(SegmentArrived m)
     {
-        var counters = _stack.Counters;
-        counters.Add(TcpCounter.PacketsIn);
-        var reason = Ipv4Packet.TryParse(packet, out var ip);
-        if (reason != DropReason.None)
-        {
-            Drop(reason);
-            return;
-        }
-        if (ip.Destination != _stack.LocalAddress)
-        {
-            counters.Add(TcpCounter.NotForUs);
-            return;
-        }
-        switch (ip.Protocol)
-        {
-            case IpProtocol.Tcp:
-                OnTcp(packet, ip);
-                break;
-            case IpProtocol.Icmp:
-                OnIcmp(packet, ip);
-                break;
-            default:
-                Drop(DropReason.UnsupportedProtocol);
-                break;
-        }
-    }
-
-    private void Drop(DropReason reason)
-    {
-        _stack.Counters.Drop(reason);
-        if (_log.IsDebugEnabled)
-            _log.Debug("dropped a packet: {0}", reason);
-    }
-
-    private void OnIcmp(ReadOnlySpan<byte> packet, in Ipv4Packet ip)
-    {
-        var reason = Icmpv4Message.TryParse(packet, ip, out var icmp);
-        if (reason != DropReason.None)
-        {
-            Drop(reason);
-            return;
-        }
-        _stack.Counters.Add(TcpCounter.IcmpIn);
-        if (icmp.Type != IcmpType.EchoRequest)
-        {
-            Drop(DropReason.UnsupportedIcmp);
-            return;
-        }
-        byte[] reply = ArrayPool<byte>.Shared.Rent(ip.TotalLength);
-        int n = Icmpv4Message.WriteEchoReply(packet, ip, reply);
-        if (n > 0)
-        {
-            _link.Send(reply.AsSpan(0, n));
-            _stack.Counters.Add(TcpCounter.IcmpEchoReplies);
-            _stack.Counters.Add(TcpCounter.PacketsOut);
-        }
-        ArrayPool<byte>.Shared.Return(reply);
-    }
-
-    private void OnTcp(ReadOnlySpan<byte> packet, in Ipv4Packet ip)
-    {
-        var reason = TcpSegment.TryParse(packet, ip, out var seg);
-        if (reason != DropReason.None)
-        {
-            Drop(reason);
-            return;
-        }
-        _stack.Counters.Add(TcpCounter.InSegs);
-        var tuple = FourTuple.OfArriving(ip, seg);
-        ReadOnlyMemory<byte> payload = seg.PayloadLength == 0
-            ? ReadOnlyMemory<byte>.Empty
-            : ip.Payload(packet).Slice(seg.PayloadOffset, seg.PayloadLength).ToArray();
+        var tuple = m.Tuple;
         if (_connections.TryGetValue(tuple, out var connection))
         {
-            connection.Tell(new SegmentArrived(tuple, seg, payload));
+            connection.Tell(m);
             return;
         }
         if (_listeners.TryGetValue(tuple.LocalPort, out var listener) || _listeners.TryGetValue(0, out listener))
         {
-            listener.Tell(new SegmentArrived(tuple, seg, payload));
+            listener.Tell(m);
             return;
         }
         // CLOSED (RFC 9293 3.10.7.1): no connection and no listener: RST unless the segment is a RST.
         _stack.Counters.Add(TcpCounter.NoPort);
-        SendReset(tuple, seg);
+        SendReset(tuple, m.Segment);
     }
 
     private void SendReset(in FourTuple tuple, in TcpSegment seg)
@@ -218,10 +143,9 @@ internal sealed class IoActor : UntypedActor
         int n = Resets.WriteReply(tuple, seg, rst);
         if (n == 0)
             return;
-        _link.Send(rst[..n]);
         _stack.Counters.Add(TcpCounter.OutRsts);
         _stack.Counters.Add(TcpCounter.OutSegs);
-        _stack.Counters.Add(TcpCounter.PacketsOut);
+        _stack.Link.Send(rst[..n]);
     }
 
     private readonly HashSet<FourTuple> _inTimeWait = new();
@@ -324,23 +248,16 @@ internal sealed class IoActor : UntypedActor
         }
         var tuple = new FourTuple(_stack.LocalAddress, port, c.RemoteAddress, c.RemotePort);
         var p = new ConnectionParams(_stack, tuple, c.Options ?? ConnectionOptions.Default, Sender, c, null, null, null);
-        var connection = Context.ActorOf(ConnectionActor.Props(p));
-        _connections[tuple] = connection;
-        _tupleOf[connection] = tuple;
-        Context.Watch(connection);
+        AddConnection(tuple, Context.ActorOf(ConnectionActor.Props(p)));
     }
 
-    /// <summary>Runs on the link's thread: copies the packet off the link's buffer and hands it to the actor.</summary>
-    private sealed class Receiver(IActorRef io, TcpCounters counters) : ILinkReceiver
+    /// <summary>A connection owns its tuple from now on: the link's thread hands it its segments directly.</summary>
+    private void AddConnection(in FourTuple tuple, IActorRef connection)
     {
-        public void OnPacket(ReadOnlySpan<byte> packet)
-        {
-            byte[] copy = PacketBuffers.Rent(counters, packet.Length);
-            packet.CopyTo(copy);
-            io.Tell(new PacketArrived(copy, packet.Length));
-        }
-
-        public void OnLinkFailed(Exception cause) => io.Tell(new LinkFailed(cause));
+        _connections[tuple] = connection;
+        _tupleOf[connection] = tuple;
+        _stack.Connections.Publish(tuple, connection);
+        Context.Watch(connection);
     }
 }
 

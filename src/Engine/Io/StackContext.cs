@@ -16,6 +16,10 @@ internal sealed class StackContext
     /// <summary>The MSS we announce: the link MTU less 40 bytes of IPv4 and TCP headers.</summary>
     public required int Mss { get; init; }
     public required ChallengeAckLimiter ChallengeAcks { get; init; }
-    /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
+    /// <summary>The I/O actor: the stack's manager, and where segments for no known connection go.</summary>
     public required IActorRef Io { get; init; }
+    /// <summary>Where connections and listeners send their packets, on their own thread (the I/O actor attaches its link).</summary>
+    public required LinkPort Link { get; init; }
+    /// <summary>The connections by 4-tuple, written by the I/O actor, read by the link's thread (<see cref="Demultiplexer"/>).</summary>
+    public ConnectionTable Connections { get; } = new();
 }

@@ -3,15 +3,10 @@ using TcpActors.Engine.Wire;
 
 namespace TcpActors.Engine.Io;
 
-/// <summary>A validated segment for one connection or listener. Payload is a private copy, never written after
-/// it is made: the connection hands slices of it to the application as <c>Received</c>.</summary>
+/// <summary>A validated segment for one connection or listener, from the link's thread (<see cref="Demultiplexer"/>).
+/// Payload is a private copy, never written after it is made: the connection hands slices of it to the application
+/// as <c>Received</c>.</summary>
 internal sealed record SegmentArrived(FourTuple Tuple, TcpSegment Segment, ReadOnlyMemory<byte> Payload);
-
-/// <summary>A whole IPv4 packet to put on the link: <c>Buffer[..Length]</c>, rented from ArrayPool and returned by the I/O actor.</summary>
-internal sealed record SendPacket(byte[] Buffer, int Length);
-
-/// <summary>A packet that arrived on the link (copied off the link's buffer into a rented array).</summary>
-internal sealed record PacketArrived(byte[] Buffer, int Length);
 
 /// <summary>The link failed.</summary>
 internal sealed record LinkFailed(Exception Cause);

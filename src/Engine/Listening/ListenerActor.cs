@@ -128,15 +128,12 @@ internal sealed class ListenerActor : UntypedActor
 
     private void SendReset(in FourTuple tuple, in TcpSegment seg)
     {
-        byte[] buffer = PacketBuffers.Rent(_stack.Counters, Resets.MaxLength);
-        int n = Resets.WriteReply(tuple, seg, buffer);
+        Span<byte> rst = stackalloc byte[Resets.MaxLength];
+        int n = Resets.WriteReply(tuple, seg, rst);
         if (n == 0)
-        {
-            PacketBuffers.Return(_stack.Counters, buffer);
             return;
-        }
         _stack.Counters.Add(TcpCounter.OutRsts);
         _stack.Counters.Add(TcpCounter.OutSegs);
-        _stack.Io.Tell(new SendPacket(buffer, n));
+        _stack.Link.Send(rst[..n]);
     }
 }
