@@ -193,8 +193,8 @@ internal sealed partial class ConnectionActor
             {
                 if (hadHoles || _quickAcks > 0 || ++_segmentsSinceAck >= 2 || _stack.Settings.DelayedAck == TimeSpan.Zero)
                     SendAck();   // at least every second segment; at once when a gap is filled, in quick-ACK mode, or delayed ACK is off
-                else if (!Timers.IsTimerActive(TimerKeys.DelayedAck))
-                    Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
+                else
+                    StartDelayedAckTimer();
             }
         }
 

@@ -267,7 +267,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _segmentsSinceAck = 0;
             if (_quickAcks > 0)
                 _quickAcks--;   // Linux tcp_dec_quickack_mode: every ACK sent uses one
-            Timers.Cancel(TimerKeys.DelayedAck);
+            _delayedAckDue = Disarmed;   // nothing owed; the Akka timer, if out, is ignored when it fires
         }
     }
 
@@ -501,8 +501,39 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _retries++;
     }
 
+    /// <summary>When the delayed ACK is due (<see cref="Disarmed"/>: none is owed), and when the Akka timer behind it fires.</summary>
+    private TimeSpan _delayedAckDue = Disarmed, _delayedAckTimerFiresAt;
+
+    /// <summary>
+    /// Data arrived that is not acknowledged at once: the ACK is due the delayed-ACK time after the first such segment.
+    /// Like the retransmission timer, the Akka timer is not cancelled when an ACK goes out (that and starting it again
+    /// would allocate once per round trip in request/response): a timer still out that fires no later than the new
+    /// deadline is re-armed for the rest when it fires.
+    /// </summary>
+    private void StartDelayedAckTimer()
+    {
+        if (_delayedAckDue != Disarmed)
+            return;
+        TimeSpan due = Now + _stack.Settings.DelayedAck;
+        _delayedAckDue = due;
+        if (_delayedAckTimerFiresAt <= due && Timers.IsTimerActive(TimerKeys.DelayedAck))
+            return;
+        _delayedAckTimerFiresAt = due;
+        Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
+    }
+
     private void OnDelayedAckTimeout()
     {
+        if (_delayedAckDue == Disarmed)
+            return;
+        TimeSpan left = _delayedAckDue - Now;
+        if (left > TimeSpan.Zero)
+        {
+            _delayedAckTimerFiresAt = _delayedAckDue;
+            Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, left);
+            return;
+        }
+        _delayedAckDue = Disarmed;
         if (_segmentsSinceAck > 0)
         {
             Counters.Add(TcpCounter.DelayedAcks);
@@ -581,6 +612,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Timers.Cancel(TimerKeys.Keepalive);
         Timers.Cancel(TimerKeys.FinWait2);
         Timers.Cancel(TimerKeys.DelayedAck);
+        _delayedAckDue = Disarmed;
         Timers.StartSingleTimer(TimerKeys.TimeWait, TimeWaitTimeout.Instance, 2 * _stack.Settings.Msl);
     }
 
