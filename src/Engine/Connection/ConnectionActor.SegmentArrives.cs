@@ -18,8 +18,8 @@ internal sealed partial class ConnectionActor
     private void SegmentArrives(SegmentArrived m)
     {
         TcpSegment seg = m.Segment;
-        // The payload array is private to this segment (IoActor copied it out of the link's buffer), so in-order
-        // data is handed to the application as a slice of it, without another copy.
+        // The payload lies in the segment's packet buffer: in-order data goes to the application as a copy, or in
+        // that buffer itself for a handler that asked for pooled data (DeliverData); it is released after this.
         ReadOnlyMemory<byte> data = m.Payload;
 
         // Linux: a retransmission of the SYN that opened this connection is answered with the SYN-ACK again.
@@ -174,7 +174,7 @@ internal sealed partial class ConnectionActor
             bool hadHoles = _reassembler.SegmentCount > 0;
             if (data.Length > 0)
             {
-                DeliverData(data);
+                DeliverData(data, m);
                 _rcv.Nxt += data.Length;
             }
             if (hadHoles)
@@ -184,7 +184,7 @@ internal sealed partial class ConnectionActor
                 _reassembler.TakeContiguous(ref nxt, _reassembled, out finReached);
                 _rcv.Nxt = nxt;
                 if (_reassembled.WrittenCount > 0)
-                    DeliverData(_reassembled.WrittenSpan.ToArray());   // _reassembled is reused: the application gets a copy
+                    DeliverData(new Received(_reassembled.WrittenSpan.ToArray()));   // _reassembled is reused: the application gets a copy
             }
             if (data.Length > 0)
                 NoteDataArrived();

@@ -199,7 +199,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             DrainHeld(ignoreSuspension: true, windowUpdate: false);
         _sendBuffer.Clear();
         _reassembler.Clear();
-        _heldForHandler = null;
+        DropHeld();
         _state = TcpState.Closed;
     }
 
@@ -213,6 +213,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             _failure ??= e;
             throw;
+        }
+        finally
+        {
+            // A segment's packet buffer goes back once the segment is processed, whatever the state did with it
+            // (unless its data went to the application as a pooled Received, which then owns the buffer).
+            if (message is SegmentArrived m)
+                m.Release();
         }
     }
 
@@ -667,15 +674,29 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Hands in-order data to the application. <paramref name="data"/> must not be written to afterwards by anyone:
-    /// it is a slice of the segment's private payload array or a fresh copy out of the reassembler.
+    /// Hands in-order data that lies in <paramref name="segment"/>'s packet buffer to the application: the buffer itself
+    /// (the Received takes it over) when the handler registered for pooled data, else a copy the application owns.
     /// </summary>
-    private void DeliverData(ReadOnlyMemory<byte> data)
+    private void DeliverData(ReadOnlyMemory<byte> data, SegmentArrived segment)
     {
         if (data.IsEmpty)
             return;
+        if (_pooledData && _handler is not null && segment.TakeBuffer() is { } buffer)
+            DeliverData(new Received(data, buffer, Counters));
+        else
+            DeliverData(new Received(data.ToArray()));
+    }
+
+    /// <summary>
+    /// Hands in-order data to the application. Its data must not be written to afterwards by anyone: it is the
+    /// application's own copy, or a packet buffer handed over to a handler that asked for pooled data.
+    /// </summary>
+    private void DeliverData(Received msg)
+    {
+        var data = msg.Data;
+        if (data.IsEmpty)
+            return;
         _bytesReceived += data.Length;
-        var msg = new Received(data);
         if (_handler is not null && !_readingSuspended && _heldForHandler is not { Count: > 0 })
         {
             _handler.Tell(msg, Self);
@@ -721,10 +742,25 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendAck();   // window update
     }
 
+    /// <summary>The handler registered with <see cref="Register.PooledData"/>: in-order data goes to it in packet buffers.</summary>
+    private bool _pooledData;
+
+    /// <summary>Held events are dropped (ABORT, detach, stop): pooled data in them goes back to the pool.</summary>
+    private void DropHeld()
+    {
+        if (_heldForHandler is { } held)
+        {
+            foreach (var m in held)
+                (m as Received)?.Release();
+        }
+        _heldForHandler = null;
+    }
+
     private void OnRegister(Register r)
     {
         bool first = _handler is null;
         _handler = r.Handler;
+        _pooledData = r.PooledData;
         _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
         if (first && IsPassive)
             _params.Listener!.Tell(new ConnectionAccepted(_tuple));
@@ -745,9 +781,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_handler is null && IsPassive)
             _params.Listener!.Tell(new ConnectionAccepted(_tuple));
         _handler = ActorRefs.Nobody;
+        _pooledData = false;
         _closeCommander = null;
         _pendingWriter = null;
-        _heldForHandler = null;
+        DropHeld();
         _heldBytes = 0;
         _readingSuspended = false;
         _rcv.Wnd = (uint)ReceiveWindowLimit;
@@ -906,7 +943,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendReset(_snd.Nxt);
             Counters.Add(TcpCounter.EstabResets);
         }
-        _heldForHandler = null;   // ABORT flushes what was not delivered
+        DropHeld();   // ABORT flushes what was not delivered
         Sender.Tell(Aborted.Instance);
         if (_handler is not null && !_handler.Equals(Sender))
             _handler.Tell(Aborted.Instance, Self);

@@ -88,12 +88,19 @@ internal sealed class Demultiplexer(StackContext stack, IActorRef io, ILoggingAd
         }
         stack.Counters.Add(TcpCounter.InSegs);
         var tuple = FourTuple.OfArriving(ip, seg);
-        // The payload is copied once, into an array private to this segment: the connection hands in-order data to
-        // the application as a slice of it (the application owns a Received's data), so it is never reused.
-        ReadOnlyMemory<byte> payload = seg.PayloadLength == 0
-            ? ReadOnlyMemory<byte>.Empty
-            : ip.Payload(packet).Slice(seg.PayloadOffset, seg.PayloadLength).ToArray();
-        var arrived = new SegmentArrived(tuple, seg, payload);
+        // The payload is copied off the link's buffer into a packet buffer that the message owns (see SegmentArrived
+        // for who gives it back); a segment without data needs none.
+        SegmentArrived arrived;
+        if (seg.PayloadLength == 0)
+        {
+            arrived = new SegmentArrived(tuple, seg, ReadOnlyMemory<byte>.Empty);
+        }
+        else
+        {
+            byte[] buffer = PacketBuffers.Rent(stack.Counters, seg.PayloadLength);
+            ip.Payload(packet).Slice(seg.PayloadOffset, seg.PayloadLength).CopyTo(buffer);
+            arrived = new SegmentArrived(tuple, seg, buffer.AsMemory(0, seg.PayloadLength), buffer, stack.Counters);
+        }
         if (stack.Connections.TryGet(tuple, out var connection))
             connection.Tell(arrived, ActorRefs.NoSender);
         else

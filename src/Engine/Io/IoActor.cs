@@ -43,6 +43,7 @@ internal sealed class IoActor : UntypedActor
     {
         _link = _linkFactory();
         _stack.Link.Attach(_link);
+        Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
         _link.Start(new Demultiplexer(_stack, Self, _log));
     }
 
@@ -61,6 +62,13 @@ internal sealed class IoActor : UntypedActor
         {
             case SegmentArrived m:
                 OnSegment(m);
+                break;
+            case AllDeadLetters d:
+                // A segment (or pooled data) told to an actor that had stopped: its packet buffer goes back to the pool.
+                if (d.Message is SegmentArrived lost)
+                    lost.Release();
+                else if (d.Message is Received undelivered)
+                    undelivered.Release();
                 break;
             case ConnectionCreated c:
                 AddConnection(c.Tuple, c.Connection);
@@ -135,6 +143,7 @@ internal sealed class IoActor : UntypedActor
         // CLOSED (RFC 9293 3.10.7.1): no connection and no listener: RST unless the segment is a RST.
         _stack.Counters.Add(TcpCounter.NoPort);
         SendReset(tuple, m.Segment);
+        m.Release();
     }
 
     private void SendReset(in FourTuple tuple, in TcpSegment seg)

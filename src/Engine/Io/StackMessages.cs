@@ -3,10 +3,39 @@ using TcpActors.Engine.Wire;
 
 namespace TcpActors.Engine.Io;
 
-/// <summary>A validated segment for one connection or listener, from the link's thread (<see cref="Demultiplexer"/>).
-/// Payload is a private copy, never written after it is made: the connection hands slices of it to the application
-/// as <c>Received</c>.</summary>
-internal sealed record SegmentArrived(FourTuple Tuple, TcpSegment Segment, ReadOnlyMemory<byte> Payload);
+/// <summary>
+/// A validated segment for one connection or listener, from the link's thread (<see cref="Demultiplexer"/>). The
+/// payload lies in a packet buffer (<see cref="PacketBuffers"/>) that this message owns until someone takes it
+/// (<see cref="TakeBuffer"/>: a Received for a handler that asked for pooled data) or releases it. Who releases:
+/// the connection once it has processed the segment (ConnectionActor.AroundReceive), the listener once it has
+/// answered it, the I/O actor after a RST, and the I/O actor for one that ended in dead letters (its connection
+/// stopped). <see cref="Release"/> is idempotent, so a second release does nothing.
+/// </summary>
+internal sealed class SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters)
+{
+    private byte[]? _buffer = buffer;
+
+    public FourTuple Tuple { get; } = tuple;
+    public TcpSegment Segment { get; } = segment;
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+    /// <summary>A segment whose payload is in no pooled buffer (a private array, or none).</summary>
+    public SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload) : this(tuple, segment, payload, null, null)
+    {
+    }
+
+    public TcpCounters? Counters => counters;
+
+    /// <summary>Takes the pooled buffer under <see cref="Payload"/> (null if there is none or it was taken or released).</summary>
+    public byte[]? TakeBuffer() => Interlocked.Exchange(ref _buffer, null);
+
+    /// <summary>Returns the pooled buffer, if this message still owns it; after that <see cref="Payload"/> must not be read.</summary>
+    public void Release()
+    {
+        if (TakeBuffer() is { } b)
+            PacketBuffers.Return(counters!, b);
+    }
+}
 
 /// <summary>The link failed.</summary>
 internal sealed record LinkFailed(Exception Cause);

@@ -50,9 +50,14 @@ internal sealed class ListenerActor : UntypedActor
         {
             case SegmentArrived m:
                 if (_children.TryGetValue(m.Tuple, out var child))
-                    child.Forward(m);
+                {
+                    child.Forward(m);   // the connection releases its buffer
+                }
                 else
+                {
                     Listen(m);
+                    m.Release();
+                }
                 break;
             case ConnectionEstablished e:
                 _backlog.Established(e.Tuple);

@@ -35,12 +35,13 @@ public static class BuiltInServices
                 "daytime" => c => DaytimeService.Props(c, clock),
                 _ => ChargenService.Props,
             };
-            var acceptor = factory.ActorOf(ServiceAcceptor.Props(handler, dispatcher), $"service-{name}");
+            // Discard keeps nothing it receives: its data can stay in the stack's packet buffers (Register.PooledData).
+            var acceptor = factory.ActorOf(ServiceAcceptor.Props(handler, dispatcher, pooledData: name == "discard"), $"service-{name}");
             stack.Manager.Tell(new Bind(acceptor, port), replyTo);
         }
         foreach (int port in discardPorts ?? [])
         {
-            var acceptor = factory.ActorOf(ServiceAcceptor.Props(DiscardService.Props, dispatcher), $"service-discard-{port}");
+            var acceptor = factory.ActorOf(ServiceAcceptor.Props(DiscardService.Props, dispatcher, pooledData: true), $"service-discard-{port}");
             stack.Manager.Tell(new Bind(acceptor, (ushort)port), replyTo);
         }
     }

@@ -7,11 +7,15 @@ namespace TcpActors.Host.Services;
 /// The Bind handler of one built-in service: for each accepted connection it starts a handler actor of the
 /// service (a child, so a failing handler is contained) and registers it with the connection.
 /// </summary>
-public sealed class ServiceAcceptor(Func<IActorRef, Props> handlerProps, string dispatcher) : UntypedActor
+public sealed class ServiceAcceptor(Func<IActorRef, Props> handlerProps, string dispatcher, bool pooledData = false) : UntypedActor
 {
-    /// <summary>The acceptor and its handlers run on <paramref name="dispatcher"/> (the stack's, usually).</summary>
-    public static Props Props(Func<IActorRef, Props> handlerProps, string dispatcher = "akka.actor.default-dispatcher") =>
-        Akka.Actor.Props.Create(() => new ServiceAcceptor(handlerProps, dispatcher)).WithDispatcher(dispatcher);
+    /// <summary>
+    /// The acceptor and its handlers run on <paramref name="dispatcher"/> (the stack's, usually). With
+    /// <paramref name="pooledData"/> the handlers get their data in the stack's packet buffers (Register.PooledData), for a
+    /// service that keeps none of it: <see cref="ServiceHandler"/> releases each Received once the service has handled it.
+    /// </summary>
+    public static Props Props(Func<IActorRef, Props> handlerProps, string dispatcher = "akka.actor.default-dispatcher", bool pooledData = false) =>
+        Akka.Actor.Props.Create(() => new ServiceAcceptor(handlerProps, dispatcher, pooledData)).WithDispatcher(dispatcher);
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
@@ -21,7 +25,7 @@ public sealed class ServiceAcceptor(Func<IActorRef, Props> handlerProps, string 
         {
             case Connected:
                 var handler = Context.ActorOf(handlerProps(Sender).WithDispatcher(dispatcher));
-                Sender.Tell(new Register(handler, KeepOpenOnPeerClosed: true));   // the service decides when to close (half-close)
+                Sender.Tell(new Register(handler, KeepOpenOnPeerClosed: true, PooledData: pooledData));   // the service decides when to close (half-close)
                 break;
             case Bound or Unbound:
                 break;
