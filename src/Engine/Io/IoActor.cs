@@ -26,6 +26,8 @@ internal sealed class IoActor : UntypedActor
     private readonly Dictionary<ushort, IActorRef> _listeners = new();
     private readonly Dictionary<IActorRef, ushort> _portOf = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    /// <summary>Not a child: the tests and the packetdrill runner take the I/O actor's children for connections and listeners.</summary>
+    private IActorRef? _deadLetters;
 
     public IoActor(Func<ILink> linkFactory, Func<IActorRef, StackContext> context)
     {
@@ -43,12 +45,20 @@ internal sealed class IoActor : UntypedActor
     {
         _link = _linkFactory();
         _stack.Link.Attach(_link);
-        Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
+#pragma warning disable AK1008 // deliberately not a child: see _deadLetters
+        _deadLetters = Context.System.ActorOf(DeadLetterReleaser.Props());
+#pragma warning restore AK1008
+        Context.System.EventStream.Subscribe(_deadLetters, typeof(AllDeadLetters));   // now: no dead letter is missed
         _link.Start(new Demultiplexer(_stack, Self, _log));
     }
 
     protected override void PostStop()
     {
+        if (_deadLetters is not null)
+        {
+            Context.System.EventStream.Unsubscribe(_deadLetters);
+            Context.System.Stop(_deadLetters);
+        }
         _stack.Link.Detach();
         _link?.Dispose();
     }
@@ -62,13 +72,6 @@ internal sealed class IoActor : UntypedActor
         {
             case SegmentArrived m:
                 OnSegment(m);
-                break;
-            case AllDeadLetters d:
-                // A segment (or pooled data) told to an actor that had stopped: its packet buffer goes back to the pool.
-                if (d.Message is SegmentArrived lost)
-                    lost.Release();
-                else if (d.Message is Received undelivered)
-                    undelivered.Release();
                 break;
             case ConnectionCreated c:
                 AddConnection(c.Tuple, c.Connection);

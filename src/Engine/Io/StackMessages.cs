@@ -8,8 +8,8 @@ namespace TcpActors.Engine.Io;
 /// payload lies in a packet buffer (<see cref="PacketBuffers"/>) that this message owns until someone takes it
 /// (<see cref="TakeBuffer"/>: a Received for a handler that asked for pooled data) or releases it. Who releases:
 /// the connection once it has processed the segment (ConnectionActor.AroundReceive), the listener once it has
-/// answered it, the I/O actor after a RST, and the I/O actor for one that ended in dead letters (its connection
-/// stopped). <see cref="Release"/> is idempotent, so a second release does nothing.
+/// answered it, the I/O actor after a RST, and the <see cref="DeadLetterReleaser"/> for one that ended in dead letters
+/// (its connection stopped). <see cref="Release"/> is idempotent, so a second release does nothing.
 /// </summary>
 internal sealed class SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters)
 {

@@ -161,6 +161,7 @@ public class DemultiplexerTests : StackTestKit
     {
         var s = new ProbeStack(this, Origin);
         var counters = s.Stack.Counters;
+
         byte[] a = PacketBuffers.Rent(counters, 100);
         byte[] b = PacketBuffers.Rent(counters, 100);
         var segment = new SegmentArrived(Tuple, default, a.AsMemory(0, 100), a, counters);
@@ -175,6 +176,7 @@ public class DemultiplexerTests : StackTestKit
         gone.Tell(segment);
         gone.Tell(received);
 
+        // The I/O actor's DeadLetterReleaser runs on the default dispatcher (real threads): it gives them back shortly.
         AwaitAssert(() => Assert.Equal(0, counters[TcpCounter.PacketBuffersInUse]), TimeSpan.FromSeconds(5));
         Assert.False(received.IsPooled);
     }

@@ -10,10 +10,9 @@ namespace TcpActors.Engine.Tests.Io;
 
 /// <summary>
 /// What the stack allocates per segment on its steady-state path: a bulk transfer between two stacks over an
-/// unimpaired in-memory wire, in virtual time, on the calling-thread dispatcher. The bytes are the whole process's
-/// (<see cref="GC.GetTotalAllocatedBytes"/>, precise), with no other test running: an upper bound for the stack's own
-/// (the calling-thread dispatcher does not always run an actor on the test's thread, so the thread's own counter
-/// can miss part of it).
+/// unimpaired in-memory wire, in virtual time, on the calling-thread dispatcher, so that every actor, the link's
+/// delivery and the timers run on the test's thread and <see cref="GC.GetAllocatedBytesForCurrentThread"/> sees all
+/// of it (the test checks that both samples were taken on that thread).
 /// </summary>
 [Collection(nameof(SteadyStateAllocationTests))]
 public class SteadyStateAllocationTests(ITestOutputHelper output) : StackTestKit
@@ -30,6 +29,7 @@ public class SteadyStateAllocationTests(ITestOutputHelper output) : StackTestKit
         public long StartBytes, EndBytes;
         public long StartSegments, EndSegments, StartPackets, EndPackets;
         public bool Done;
+        public int StartThread, EndThread;
         public int WrongKind;
     }
 
@@ -88,13 +88,15 @@ public class SteadyStateAllocationTests(ITestOutputHelper output) : StackTestKit
                     sample.Received += r.Data.Length;
                     if (before < warmUp && sample.Received >= warmUp)
                     {
-                        sample.StartBytes = GC.GetTotalAllocatedBytes(precise: true);
+                        sample.StartBytes = GC.GetAllocatedBytesForCurrentThread();
+                        sample.StartThread = Environment.CurrentManagedThreadId;
                         sample.StartSegments = server[TcpCounter.InSegs];
                         sample.StartPackets = server[TcpCounter.PacketsIn] + client[TcpCounter.PacketsIn];
                     }
                     else if (before < total && sample.Received >= total)
                     {
-                        sample.EndBytes = GC.GetTotalAllocatedBytes(precise: true);
+                        sample.EndBytes = GC.GetAllocatedBytesForCurrentThread();
+                        sample.EndThread = Environment.CurrentManagedThreadId;
                         sample.EndSegments = server[TcpCounter.InSegs];
                         sample.EndPackets = server[TcpCounter.PacketsIn] + client[TcpCounter.PacketsIn];
                         sample.Done = true;
@@ -117,6 +119,13 @@ public class SteadyStateAllocationTests(ITestOutputHelper output) : StackTestKit
         var receiver = Sys.ActorOf(Props.Create(() => new Receiver(sample, warmUp, total, server.Counters, client.Counters, pooled))
             .WithDispatcher("akka.test.calling-thread-dispatcher"));
         var sender = Sys.ActorOf(Props.Create(() => new Sender(total)).WithDispatcher("akka.test.calling-thread-dispatcher"));
+        // Creating a top-level actor is asynchronous even on the calling-thread dispatcher (the guardian's thread runs its
+        // start): once each has answered Identify, everything runs on this thread.
+        foreach (var actor in new[] { client.Manager, server.Manager, receiver, sender })
+        {
+            actor.Tell(new Identify(null), TestActor);
+            ExpectMsg<ActorIdentity>();
+        }
         server.Manager.Tell(new Bind(receiver, 9), TestActor);
         ExpectMsg<Bound>();
 
@@ -126,6 +135,9 @@ public class SteadyStateAllocationTests(ITestOutputHelper output) : StackTestKit
 
         Assert.True(sample.Done, $"only {sample.Received} of {total} bytes arrived");
         Assert.Equal(0, sample.WrongKind);
+        // Both samples on the test's own thread, where the calling-thread dispatcher ran the whole transfer.
+        Assert.Equal(Environment.CurrentManagedThreadId, sample.StartThread);
+        Assert.Equal(Environment.CurrentManagedThreadId, sample.EndThread);
         long bytes = sample.EndBytes - sample.StartBytes;
         long segments = sample.EndSegments - sample.StartSegments;
         long packets = sample.EndPackets - sample.StartPackets;
