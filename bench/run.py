@@ -357,6 +357,8 @@ class TcpActors(Endpoint):
         for i, port in enumerate(CRR_PORTS):
             argv += [f"--TcpActors:DiscardPorts:{i}", str(port)]
         argv += list(self.extra_args)
+        if a.tx_queue_len:
+            argv += ["--TcpActors:TxQueueLength", str(a.tx_queue_len)]
         hocon = "\n".join(h for h in (a.host_hocon, self.extra_hocon) if h)
         if hocon:
             argv += ["--TcpActors:Hocon", hocon]
@@ -791,6 +793,7 @@ def main():
     ap.add_argument("--no-publish", action="store_true", help="reuse the host already published in --work/host")
     ap.add_argument("--host-log-level", default="Warning", help="the host's Logging:LogLevel:Default (default Warning)")
     ap.add_argument("--host-hocon", default="", help="extra HOCON for the host (--TcpActors:Hocon)")
+    ap.add_argument("--tx-queue-len", type=int, default=0, help="the host's TUN device txqueuelen (--TcpActors:TxQueueLength; default: the host's, 1000)")
     ap.add_argument("--trace", nargs="?", const="gc-verbose,dotnet-sampled-thread-time", default="",
                     help="after the reps, run each test once more against TcpActors under dotnet-trace with these profiles "
                          "(default gc-verbose,dotnet-sampled-thread-time) and summarise each trace with bench/tools/TraceSummary")

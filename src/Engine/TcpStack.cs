@@ -75,6 +75,7 @@ public sealed class TcpStack
             ChallengeAcks = limiter,
             ReassemblyBudget = reassemblyBudget,
             Io = io,
+            Link = new LinkPort(counters),
         }, settings.Dispatcher);
         if (restartBackoff is { } backoff)
         {

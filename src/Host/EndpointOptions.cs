@@ -38,6 +38,13 @@ public sealed class EndpointOptions
 
     public int PrefixLength { get; set; } = 24;
 
+    /// <summary>
+    /// The device's TX queue length (ip link set DEV txqueuelen N): how many packets the kernel queues towards the stack
+    /// while the stack's read thread is busy; beyond it the kernel drops them (the device's TX drops). Linux gives a
+    /// TUN device 500.
+    /// </summary>
+    public int TxQueueLength { get; set; } = 1000;
+
     /// <summary>The built-in services to serve (echo, discard, status, daytime, chargen).</summary>
     public List<string> Services { get; set; } = ["echo", "discard", "status", "daytime", "chargen"];
 
@@ -69,6 +76,8 @@ public sealed class EndpointOptions
             throw new ArgumentException($"TcpActors:LocalAddress '{LocalAddress}' is not an IPv4 address", nameof(LocalAddress));
         if (!Engine.Wire.Ipv4Address.TryParse(PeerAddress, out _))
             throw new ArgumentException($"TcpActors:PeerAddress '{PeerAddress}' is not an IPv4 address", nameof(PeerAddress));
+        if (TxQueueLength is < 1 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(TxQueueLength), TxQueueLength, "TcpActors:TxQueueLength must be 1..1000000");
         if (PrefixLength is < 1 or > 30)
             throw new ArgumentOutOfRangeException(nameof(PrefixLength), PrefixLength, "TcpActors:PrefixLength must be 1..30");
         foreach (int port in DiscardPorts)
@@ -89,6 +98,6 @@ public sealed class EndpointOptions
     }
 
     public override string ToString() =>
-        $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} offload={(Offload ? "on" : "off")} local={LocalAddress} peer={PeerAddress}/{PrefixLength} " +
+        $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} offload={(Offload ? "on" : "off")} local={LocalAddress} peer={PeerAddress}/{PrefixLength} txqueuelen={TxQueueLength} " +
         $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} dashboard={(DashboardPort == 0 ? "off" : DashboardPort)} capture={(CapturePath == "" ? "off" : CapturePath)}";
 }

@@ -83,7 +83,7 @@ public sealed record Connected(FourTuple Tuple) : ITcpEvent
 }
 
 /// <summary>Names the actor that receives this connection's events. Data that arrives before it is held.</summary>
-public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = false) : ITcpCommand;
+public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = false, bool PooledData = false) : ITcpCommand;
 
 /// <summary>
 /// SEND: queue bytes; <paramref name="Ack"/> (if not null) is told to the sender once they are in the send buffer.
@@ -148,8 +148,35 @@ public sealed class Push : ITcpCommand
     private Push() { }
 }
 
-/// <summary>In-order bytes from the peer.</summary>
-public sealed record Received(ReadOnlyMemory<byte> Data) : ITcpEvent;
+/// <summary>
+/// In-order bytes from the peer. By default <see cref="Data"/> is the application's own (a fresh array). A handler that
+/// registered with <see cref="Register.PooledData"/> gets data that lies in one of the stack's packet buffers instead
+/// (no copy, nothing allocated for it): it must copy what it keeps and call <see cref="Release"/> once it is done,
+/// after which <see cref="Data"/> must not be read (a Received that is never released is only garbage-collected, and
+/// the <c>PacketBuffersInUse</c> gauge stays up by one). Do not copy a pooled Received with <c>with</c>.
+/// </summary>
+public sealed record Received(ReadOnlyMemory<byte> Data) : ITcpEvent
+{
+    private byte[]? _pooled;
+    private readonly Io.TcpCounters? _counters;
+
+    /// <summary>Data that lies in <paramref name="pooled"/>, a packet buffer: the Received owns it until released.</summary>
+    internal Received(ReadOnlyMemory<byte> data, byte[] pooled, Io.TcpCounters counters) : this(data)
+    {
+        _pooled = pooled;
+        _counters = counters;
+    }
+
+    /// <summary>The data lies in a pooled packet buffer not yet released.</summary>
+    public bool IsPooled => Volatile.Read(ref _pooled) is not null;
+
+    /// <summary>Gives a pooled buffer back to the stack (once; later calls, and calls on a Received that is not pooled, do nothing).</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _pooled, null) is { } buffer)
+            Io.PacketBuffers.Return(_counters!, buffer);
+    }
+}
 
 /// <summary>CLOSE: send the queued data, then FIN; <see cref="Closed"/> once our FIN is acknowledged.</summary>
 public sealed class Close : ITcpCommand

@@ -46,9 +46,9 @@ internal sealed partial class ConnectionActor
     /// <summary>The fifth step, after the ACK moved SND.UNA and loss detection ran: an ECN-Echo reduces cwnd (6.1.2).</summary>
     private void EcnEchoArrived(in TcpSegment seg)
     {
-        if (_ecn is not { Enabled: true } ecn || !ecn.OnAck(seg.Flags, _snd.Una, _recover is not null || _cc.InRecovery))
+        if (_ecn is not { Enabled: true } ecn || !ecn.OnAck(seg.Flags, _snd.Una, _recover is not null || CcInRecovery))
             return;
-        _cc.ReduceWindow(_snd.InFlight, Now);
+        Cc.ReduceWindow(_snd.InFlight, Now);
         Counters.Add(TcpCounter.EcnCwndReductions);
         ecn.OnWindowReduced(_snd.Nxt);
     }

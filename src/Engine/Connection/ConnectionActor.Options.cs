@@ -120,7 +120,7 @@ internal sealed partial class ConnectionActor
             if (_dsack is { } d)
                 o.AddSack(d);
             Span<SackBlock> blocks = stackalloc SackBlock[TcpOptions.MaxSackBlocks];
-            int n = _reassembler.SegmentCount == 0 ? 0 : _reassembler.GetSackBlocks(blocks);
+            int n = _reassembler is { SegmentCount: > 0 } r ? r.GetSackBlocks(blocks) : 0;
             for (int i = 0; i < n && o.SackCount < TcpOptions.MaxSackBlocks; i++)
                 o.AddSack(blocks[i]);
         }

@@ -46,7 +46,7 @@ internal sealed partial class ConnectionActor
             return;
         }
         _reassemblyCharged += data.Length;
-        if (_reassembler.Add(_rcv.Nxt, start, data) < data.Length)
+        if (Reassembly.Add(_rcv.Nxt, start, data) < data.Length)
             Counters.Add(TcpCounter.ReassemblyDrops);
         SyncReassemblyCharge();
     }
@@ -54,7 +54,7 @@ internal sealed partial class ConnectionActor
     /// <summary>Gives back to the stack's budget what the reassembler no longer holds (delivered, pruned, cleared).</summary>
     private void SyncReassemblyCharge()
     {
-        int held = _reassembler.BufferedBytes;
+        int held = _reassembler?.BufferedBytes ?? 0;
         if (held >= _reassemblyCharged)
             return;
         _stack.ReassemblyBudget.Release(_reassemblyCharged - held);

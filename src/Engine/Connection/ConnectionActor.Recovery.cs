@@ -43,7 +43,7 @@ internal sealed partial class ConnectionActor
     }
 
     /// <summary>Recovery by pipe and NextSeg: RFC 6675 fast recovery, or the go-back-N after a timeout.</summary>
-    private bool PipeRecovery => _rtoRecovery || (_sackOk && _cc.InRecovery);
+    private bool PipeRecovery => _rtoRecovery || (_sackOk && CcInRecovery);
 
     /// <summary>Octets after a timeout are lost up to the recovery point.</summary>
     private SeqNum? LostBelow => _rtoRecovery ? _recover : null;
@@ -56,10 +56,10 @@ internal sealed partial class ConnectionActor
     {
         if (!duplicate)
             return;
-        if (_cc.InRecovery)
+        if (CcInRecovery)
         {
             if (!_sackOk)
-                _cc.OnDupAck();   // RFC 5681 3.2 step 4: window inflation (with SACK, pipe does this)
+                Cc.OnDupAck();   // RFC 5681 3.2 step 4: window inflation (with SACK, pipe does this)
             return;
         }
         if (_recover is not null)
@@ -75,11 +75,11 @@ internal sealed partial class ConnectionActor
     {
         _recover = _snd.Nxt;                                          // RecoveryPoint = HighData
         Counters.Add(TcpCounter.FastRetransmits);
-        _cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);  // ssthresh, cwnd = ssthresh
+        Cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);  // ssthresh, cwnd = ssthresh
         EcnNoteLossReduction();
         if (!_sackOk)
             for (int i = 0; i < 3; i++)
-                _cc.OnDupAck();                                       // cwnd = ssthresh + 3*SMSS
+                Cc.OnDupAck();                                       // cwnd = ssthresh + 3*SMSS
         _highRxt = _snd.Una;
         ResetRecoveryLog();
         RetransmitAt(_snd.Una, Smss);                                 // the segment at HighACK + 1
@@ -91,18 +91,18 @@ internal sealed partial class ConnectionActor
         _highRxt = SeqNum.Max(_highRxt, ack);
         if (_recover is { } recover && ack < recover)
         {
-            if (_cc.InRecovery)
+            if (CcInRecovery)
             {
                 if (!_sackOk)
                 {
                     // RFC 6582 3.2 step 5: retransmit the next hole, deflate cwnd by what was acknowledged.
-                    _cc.OnPartialAck(dataAcked);
+                    Cc.OnPartialAck(dataAcked);
                     RetransmitAt(_snd.Una, Smss);
                 }
             }
             else
             {
-                _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);   // after a timeout: slow start goes on
+                Cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);   // after a timeout: slow start goes on
             }
             return;
         }
@@ -111,20 +111,20 @@ internal sealed partial class ConnectionActor
             _recover = null;
             _rtoRecovery = false;
             ResetRecoveryLog();
-            if (_cc.InRecovery)
+            if (CcInRecovery)
             {
-                _cc.ExitRecovery(_snd.InFlight, Now);   // RFC 6582 3.2 step 6
+                Cc.ExitRecovery(_snd.InFlight, Now);   // RFC 6582 3.2 step 6
                 return;
             }
         }
-        if (!EcnHoldsCwnd)
-            _cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
+        if (!EcnHoldsCwnd && dataAcked > 0)   // an ACK of the SYN alone grows nothing (and makes no state)
+            Cc.OnAck(dataAcked, _rtt.SmoothedRtt, Now);
     }
 
     /// <summary>RFC 6298 5.4 and RFC 5681 3.1 on a timeout: the loss window, then go-back-N from SND.UNA.</summary>
     private void EnterTimeoutRecovery()
     {
-        _cc.OnRetransmissionTimeout(_snd.InFlight, alreadyRetransmitted: _retries > 0, Now);
+        Cc.OnRetransmissionTimeout(_snd.InFlight, alreadyRetransmitted: _retries > 0, Now);
         EcnNoteLossReduction();
         _recover = _snd.Nxt;
         _rtoRecovery = true;
@@ -148,7 +148,7 @@ internal sealed partial class ConnectionActor
         {
             SeqNum una = _snd.Una, nxt = _snd.Nxt;
             long pipe = sb.Pipe(una, nxt, _highRxt, smss, LostBelow);
-            if (_cc.Cwnd - pipe < smss)
+            if (CcCwnd - pipe < smss)
                 return;
             // A retransmission found lost is sent again first.
             if (ResendLost(una, nxt, smss))
@@ -162,7 +162,7 @@ internal sealed partial class ConnectionActor
                 continue;
             }
             // Rule 2: new data, if the peer's window allows.
-            if (!_finSent && SendNewSegment((int)Math.Min(int.MaxValue, _cc.Cwnd - pipe)))
+            if (!_finSent && SendNewSegment((int)Math.Min(int.MaxValue, CcCwnd - pipe)))
                 continue;
             // Rule 3: an unSACKed octet below the highest SACKed one.
             if (sb.HighSacked is { } high && sb.NextHole(from, high, nxt, smss, out start, out len))
@@ -220,7 +220,7 @@ internal sealed partial class ConnectionActor
             (_rxtLog ??= new RetransmitLog()).Add(start, end, _snd.Nxt);
         _totalRetransmits++;
         Counters.Add(TcpCounter.RetransSegs);
-        if (_sackOk && (_cc.InRecovery || _rtoRecovery))
+        if (_sackOk && (CcInRecovery || _rtoRecovery))
             Counters.Add(TcpCounter.SackRetransmits);
         return true;
     }

@@ -22,8 +22,8 @@ internal sealed partial class ConnectionActor
     private void SegmentArrives(SegmentArrived m)
     {
         TcpSegment seg = m.Segment;
-        // The payload array is private to this segment (IoActor copied it out of the link's buffer), so in-order
-        // data is handed to the application as a slice of it, without another copy.
+        // The payload lies in the segment's packet buffer: in-order data goes to the application as a copy, or in
+        // that buffer itself for a handler that asked for pooled data (DeliverData); it is released after this.
         ReadOnlyMemory<byte> data = m.Payload;
 
         // Linux: a retransmission of the SYN that opened this connection is answered with the SYN-ACK again.
@@ -173,28 +173,28 @@ internal sealed partial class ConnectionActor
                     HoldOutOfOrder(start, data.Span);
                 if (fin)
                 {
-                    _reassembler.AddFin(start + data.Length);
+                    Reassembly.AddFin(start + data.Length);
                     SyncReassemblyCharge();
                 }
                 SendAck();   // RFC 5681 4.2: an out-of-order segment is acknowledged at once (a duplicate ACK)
                 TrySendAfterAck();
                 return;
             }
-            bool hadHoles = _reassembler.SegmentCount > 0;
+            bool hadHoles = _reassembler is { SegmentCount: > 0 };
             if (data.Length > 0)
             {
-                DeliverData(data);
+                DeliverData(data, m);
                 _rcv.Nxt += data.Length;
             }
             if (hadHoles)
             {
                 _reassembled.ResetWrittenCount();
                 SeqNum nxt = _rcv.Nxt;
-                _reassembler.TakeContiguous(ref nxt, _reassembled, out finReached);
+                _reassembler!.TakeContiguous(ref nxt, _reassembled, out finReached);
                 SyncReassemblyCharge();
                 _rcv.Nxt = nxt;
                 if (_reassembled.WrittenCount > 0)
-                    DeliverData(_reassembled.WrittenSpan.ToArray());   // _reassembled is reused: the application gets a copy
+                    DeliverData(new Received(_reassembled.WrittenSpan.ToArray()));   // _reassembled is reused: the application gets a copy
             }
             if (data.Length > 0)
                 NoteDataArrived();
@@ -203,8 +203,8 @@ internal sealed partial class ConnectionActor
             {
                 if (hadHoles || _quickAcks > 0 || ++_segmentsSinceAck >= 2 || data.Length > _stack.Mss || _stack.Settings.DelayedAck == TimeSpan.Zero)
                     SendAck();   // at least every second segment (a super-segment from a link with offloads is two or more); at once when a gap is filled, in quick-ACK mode, or delayed ACK is off
-                else if (!Timers.IsTimerActive(TimerKeys.DelayedAck))
-                    Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
+                else
+                    StartDelayedAckTimer();
             }
         }
 

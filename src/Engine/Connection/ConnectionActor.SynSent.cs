@@ -107,7 +107,15 @@ internal sealed partial class ConnectionActor
                 var rest = seg;
                 rest.Flags &= ~TcpFlags.Syn;
                 rest.Sequence = seg.Sequence + 1;
-                SegmentArrives(m with { Segment = rest });
+                var restArrived = new SegmentArrived(m.Tuple, rest, m.Payload, m.TakeBuffer(), m.Counters, m.Ecn);
+                try
+                {
+                    SegmentArrives(restArrived);
+                }
+                finally
+                {
+                    restArrived.Release();
+                }
             }
             else
             {

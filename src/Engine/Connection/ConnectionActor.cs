@@ -43,11 +43,19 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private readonly SendSequenceSpace _snd = new();
     private readonly ReceiveSequenceSpace _rcv = new();
     private readonly SendBuffer _sendBuffer;
-    private readonly Reassembler _reassembler;
+    /// <summary>Out-of-order data (RFC 9293 3.10.7.4 seventh): made when the first segment beyond RCV.NXT is held.</summary>
+    private Reassembler? _reassembler;
+    private Reassembler Reassembly => _reassembler ??= new Reassembler(_stack.Settings.ReassemblyLimit);
     private RttEstimator _rtt;
     private readonly CongestionAlgorithm _ccAlgorithm;
-    /// <summary>cwnd and ssthresh (RFC 5681); recreated when the handshake fixes the MSS.</summary>
-    private ICongestionControl _cc;
+    /// <summary>cwnd and ssthresh (RFC 5681), made on first use (a connection that has sent nothing holds none) for <see cref="_ccMss"/>.</summary>
+    private ICongestionControl? _ccState;
+    /// <summary>The SMSS congestion control starts from: the default, then what the handshake fixed.</summary>
+    private int _ccMss;
+    private ICongestionControl Cc => _ccState ??= CongestionControl.Create(_ccAlgorithm, _ccMss);
+    /// <summary>cwnd without making the state: before first use it is RFC 6928's IW.</summary>
+    private int CcCwnd => _ccState?.Cwnd ?? CongestionControl.InitialWindow(_ccMss);
+    private bool CcInRecovery => _ccState is { InRecovery: true };
 
     private TcpState _state;
     /// <summary>The peer's MSS (RFC 9293 3.7.1: 536 when it sends none).</summary>
@@ -172,11 +180,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _tuple = p.Tuple;
         var s = _stack.Settings;
         _sendBuffer = new SendBuffer(p.Options.SendBufferSize ?? s.SendBuffer);
-        _reassembler = new Reassembler(s.ReassemblyLimit);
         _rtt = new RttEstimator(s.InitialRto, s.MinRto, s.MaxRto);
         _sendMss = s.DefaultMss;
         _ccAlgorithm = p.Options.CongestionControl ?? s.CongestionControl;
-        _cc = CongestionControl.Create(_ccAlgorithm, _sendMss);
+        _ccMss = _sendMss;
         _receiveWindow = InitialReceiveWindow(p);
         _rcv.Wnd = (uint)Math.Min(65535, _receiveWindow);   // until window scaling is negotiated
         _readingSuspended = p.Options.PullMode;
@@ -189,7 +196,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private void SetSendMss(int mss)
     {
         _sendMss = mss;
-        _cc = CongestionControl.Create(_ccAlgorithm, Smss);
+        _ccMss = Smss;
+        _ccState = null;   // starts again from RFC 6928's IW for this MSS when first used
     }
     private TcpCounters Counters => _stack.Counters;
     private bool IsPassive => _listener is not null;
@@ -280,9 +288,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_handler is not null)
             DrainHeld(ignoreSuspension: true, windowUpdate: false);
         _sendBuffer.Clear();
-        _reassembler.Clear();
+        _reassembler?.Clear();
         SyncReassemblyCharge();
-        _heldForHandler = null;
+        DropHeld();
         _state = TcpState.Closed;
         // Instead of death watch: the tables that route to this actor forget it.
         var gone = new ConnectionGone(_tuple);
@@ -300,6 +308,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             _failure ??= e;
             throw;
+        }
+        finally
+        {
+            // A segment's packet buffer goes back once the segment is processed, whatever the state did with it
+            // (unless its data went to the application as a pooled Received, which then owns the buffer).
+            if (message is SegmentArrived m)
+                m.Release();
         }
     }
 
@@ -344,12 +359,13 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (dataLength > 0)
             _sendBuffer.CopyTo(dataOffset, buffer.AsSpan(headers, dataLength));
         int n = tcp.WritePacket(buffer, _tuple.LocalAddress, _tuple.RemoteAddress, buffer.AsSpan(headers, dataLength), typeOfService: ipEcn);
-        _stack.Io.Tell(new SendPacket(buffer, n));
         Counters.Add(TcpCounter.OutSegs);
         if (tcp.Window == 0 && (flags & TcpFlags.Rst) == 0)
             Counters.Add(TcpCounter.ZeroWindowsAdvertised);
         if ((flags & TcpFlags.Rst) != 0)
             Counters.Add(TcpCounter.OutRsts);
+        _stack.Link.Send(buffer.AsSpan(0, n));   // straight onto the link, on this actor's thread
+        PacketBuffers.Return(Counters, buffer);
         if ((flags & TcpFlags.Ack) != 0)
         {
             if ((flags & TcpFlags.Rst) == 0)
@@ -357,7 +373,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _segmentsSinceAck = 0;
             if (_quickAcks > 0)
                 _quickAcks--;   // Linux tcp_dec_quickack_mode: every ACK sent uses one
-            Timers.Cancel(TimerKeys.DelayedAck);
+            _delayedAckDue = Disarmed;   // nothing owed; the Akka timer, if out, is ignored when it fires
         }
     }
 
@@ -422,7 +438,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             // will open cwnd again), so that cwnd does not cut the stream into small segments.
             if (cwndRoom < len && _snd.InFlight > 0)
                 return false;
-            if (!_cc.InRecovery && !_rtoRecovery && (long)_snd.InFlight + len > _cc.Cwnd)
+            if (!CcInRecovery && !_rtoRecovery && (long)_snd.InFlight + len > CcCwnd)
                 _limitedTransmitBytes += len;   // beyond cwnd: sent by limited transmit
             bool last = len == unsent;
             if (last && (_cork || _moreQueued) && !_pushHeld && !_finQueued && len < room)
@@ -470,7 +486,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         get
         {
-            long cwnd = _cc.Cwnd;
+            long cwnd = CcCwnd;
             if (_stack.Settings.LimitedTransmit && _recover is null && _dupAcks is > 0 and < 3)
                 cwnd += (long)Math.Min(_dupAcks, 2) * Smss;
             return (int)Math.Clamp(cwnd - _snd.InFlight, 0, int.MaxValue);
@@ -596,8 +612,39 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _retries++;
     }
 
+    /// <summary>When the delayed ACK is due (<see cref="Disarmed"/>: none is owed), and when the Akka timer behind it fires.</summary>
+    private TimeSpan _delayedAckDue = Disarmed, _delayedAckTimerFiresAt;
+
+    /// <summary>
+    /// Data arrived that is not acknowledged at once: the ACK is due the delayed-ACK time after the first such segment.
+    /// Like the retransmission timer, the Akka timer is not cancelled when an ACK goes out (that and starting it again
+    /// would allocate once per round trip in request/response): a timer still out that fires no later than the new
+    /// deadline is re-armed for the rest when it fires.
+    /// </summary>
+    private void StartDelayedAckTimer()
+    {
+        if (_delayedAckDue != Disarmed)
+            return;
+        TimeSpan due = Now + _stack.Settings.DelayedAck;
+        _delayedAckDue = due;
+        if (_delayedAckTimerFiresAt <= due && Timers.IsTimerActive(TimerKeys.DelayedAck))
+            return;
+        _delayedAckTimerFiresAt = due;
+        Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
+    }
+
     private void OnDelayedAckTimeout()
     {
+        if (_delayedAckDue == Disarmed)
+            return;
+        TimeSpan left = _delayedAckDue - Now;
+        if (left > TimeSpan.Zero)
+        {
+            _delayedAckTimerFiresAt = _delayedAckDue;
+            Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, left);
+            return;
+        }
+        _delayedAckDue = Disarmed;
         if (_segmentsSinceAck > 0)
         {
             Counters.Add(TcpCounter.DelayedAcks);
@@ -676,6 +723,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Timers.Cancel(TimerKeys.Keepalive);
         Timers.Cancel(TimerKeys.FinWait2);
         Timers.Cancel(TimerKeys.DelayedAck);
+        _delayedAckDue = Disarmed;
         Timers.StartSingleTimer(TimerKeys.TimeWait, TimeWaitTimeout.Instance, 2 * _stack.Settings.Msl);
     }
 
@@ -730,15 +778,29 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Hands in-order data to the application. <paramref name="data"/> must not be written to afterwards by anyone:
-    /// it is a slice of the segment's private payload array or a fresh copy out of the reassembler.
+    /// Hands in-order data that lies in <paramref name="segment"/>'s packet buffer to the application: the buffer itself
+    /// (the Received takes it over) when the handler registered for pooled data, else a copy the application owns.
     /// </summary>
-    private void DeliverData(ReadOnlyMemory<byte> data)
+    private void DeliverData(ReadOnlyMemory<byte> data, SegmentArrived segment)
     {
         if (data.IsEmpty)
             return;
+        if (_pooledData && _handler is not null && segment.TakeBuffer() is { } buffer)
+            DeliverData(new Received(data, buffer, Counters));
+        else
+            DeliverData(new Received(data.ToArray()));
+    }
+
+    /// <summary>
+    /// Hands in-order data to the application. Its data must not be written to afterwards by anyone: it is the
+    /// application's own copy, or a packet buffer handed over to a handler that asked for pooled data.
+    /// </summary>
+    private void DeliverData(Received msg)
+    {
+        var data = msg.Data;
+        if (data.IsEmpty)
+            return;
         _bytesReceived += data.Length;
-        var msg = new Received(data);
         if (_handler is not null && !_readingSuspended && _heldForHandler is not { Count: > 0 })
         {
             _handler.Tell(msg, Self);
@@ -786,10 +848,25 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendAck();   // window update
     }
 
+    /// <summary>The handler registered with <see cref="Register.PooledData"/>: in-order data goes to it in packet buffers.</summary>
+    private bool _pooledData;
+
+    /// <summary>Held events are dropped (ABORT, detach, stop): pooled data in them goes back to the pool.</summary>
+    private void DropHeld()
+    {
+        if (_heldForHandler is { } held)
+        {
+            foreach (var m in held)
+                (m as Received)?.Release();
+        }
+        _heldForHandler = null;
+    }
+
     private void OnRegister(Register r)
     {
         bool first = _handler is null;
         _handler = r.Handler;
+        _pooledData = r.PooledData;
         _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
         if (first && IsPassive)
             _listener!.Tell(new ConnectionAccepted(_tuple));
@@ -810,9 +887,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (_handler is null && IsPassive)
             _listener!.Tell(new ConnectionAccepted(_tuple));
         _handler = ActorRefs.Nobody;
+        _pooledData = false;
         _closeCommander = null;
         _pendingWriter = null;
-        _heldForHandler = null;
+        DropHeld();
         _heldBytes = 0;
         _readingSuspended = false;
         _rcv.Wnd = (uint)ReceiveWindowLimit;
@@ -892,12 +970,12 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Sender.Tell(new CommandFailed(cmd, new TcpException($"connection closing: {cmd.GetType().Name} is not possible in {_state}")));
 
     /// <summary>What the connection holds beyond its fixed state (tests assert that an idle connection holds none of it).</summary>
-    internal ConnectionStorage Storage => new(_sendBuffer.AllocatedBytes, _reassembler.HoldsStorage, _heldForHandler is not null,
+    internal ConnectionStorage Storage => new(_sendBuffer.AllocatedBytes, _reassembler?.HoldsStorage ?? false, _heldForHandler is not null,
         _scoreboard is not null, _rxtLog is not null || _relost is not null, _pendingWrite is not null);
 
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
-        _sendBuffer.Count, _reassembler.BufferedBytes, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
-        _cc.Cwnd, _cc.Ssthresh, _cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
+        _sendBuffer.Count, _reassembler?.BufferedBytes ?? 0, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
+        Cc.Cwnd, Cc.Ssthresh, Cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
         _heldBytes, _readingSuspended, _options.NoDelay ?? false, _sendBuffer.Capacity,
         Smss, _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 
@@ -975,7 +1053,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendReset(_snd.Nxt);
             Counters.Add(TcpCounter.EstabResets);
         }
-        _heldForHandler = null;   // ABORT flushes what was not delivered
+        DropHeld();   // ABORT flushes what was not delivered
         Sender.Tell(Aborted.Instance);
         if (_handler is not null && !_handler.Equals(Sender))
             _handler.Tell(Aborted.Instance, Self);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Akka.Actor;
 using Akka.Event;
 using TcpActors.Engine.Api;
@@ -10,10 +9,11 @@ using TcpActors.Engine.Wire;
 namespace TcpActors.Engine.Io;
 
 /// <summary>
-/// The I/O actor: owns the link, validates every arriving packet with the codec (counting every drop by
-/// reason), answers ICMP echo, and demultiplexes TCP segments by 4-tuple to the connection that owns it,
-/// else to the listener of the port, else answers with a RST (RFC 9293 3.10.7.1). Connections and listeners
-/// hand it the packets they send. It is also the stack's manager: Bind and Connect go to it.
+/// The I/O actor: owns the link and the tables. The link's thread validates and demultiplexes arriving packets
+/// (<see cref="Demultiplexer"/>) with the 4-tuple table this actor publishes (<see cref="ConnectionTable"/>);
+/// segments for no known connection come here and go to the listener of the port, else are answered with a RST
+/// (RFC 9293 3.10.7.1). Connections and listeners send on the link themselves (<see cref="LinkPort"/>), which this
+/// actor attaches when it starts and detaches when it stops. It is also the stack's manager: Bind and Connect go to it.
 /// </summary>
 internal sealed class IoActor : UntypedActor
 {
@@ -21,10 +21,13 @@ internal sealed class IoActor : UntypedActor
     private ILink _link = null!;
     private readonly StackContext _stack;
     private readonly EphemeralPorts _ports;
-    private readonly Dictionary<FourTuple, IActorRef> _connections = new();
+    /// <summary>The connections by 4-tuple: the table the link's thread demultiplexes with (only this actor writes it).</summary>
+    private ConnectionTable Connections => _stack.Connections;
     private readonly Dictionary<ushort, IActorRef> _listeners = new();
     private readonly Dictionary<IActorRef, ushort> _portOf = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    /// <summary>Not a child: the tests and the packetdrill runner take the I/O actor's children for connections and listeners.</summary>
+    private IActorRef? _deadLetters;
 
     public IoActor(Func<ILink> linkFactory, Func<IActorRef, StackContext> context)
     {
@@ -41,10 +44,24 @@ internal sealed class IoActor : UntypedActor
     protected override void PreStart()
     {
         _link = _linkFactory();
-        _link.Start(new Receiver(Self, _stack.Counters));
+        _stack.Link.Attach(_link);
+#pragma warning disable AK1008 // deliberately not a child: see _deadLetters
+        _deadLetters = Context.System.ActorOf(DeadLetterReleaser.Props());
+#pragma warning restore AK1008
+        Context.System.EventStream.Subscribe(_deadLetters, typeof(AllDeadLetters));   // now: no dead letter is missed
+        _link.Start(new Demultiplexer(_stack, Self, _log));
     }
 
-    protected override void PostStop() => _link?.Dispose();
+    protected override void PostStop()
+    {
+        if (_deadLetters is not null)
+        {
+            Context.System.EventStream.Unsubscribe(_deadLetters);
+            Context.System.Stop(_deadLetters);
+        }
+        _stack.Link.Detach();
+        _link?.Dispose();
+    }
 
     /// <summary>
     /// A connection or listener that throws is stopped; its PostStop resets the peer (and tells us <see cref="ConnectionGone"/>).
@@ -53,7 +70,7 @@ internal sealed class IoActor : UntypedActor
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
     {
         if (e is ActorInitializationException { Actor: { } child, InnerException: ConnectionNotCreatedException })
-            foreach (var (tuple, connection) in _connections.Where(kv => kv.Value.Equals(child)).ToList())
+            foreach (var (tuple, connection) in Connections.Entries.Where(kv => kv.Value.Equals(child)).ToList())
                 Forget(tuple, connection);
         return Directive.Stop;
     });
@@ -61,12 +78,9 @@ internal sealed class IoActor : UntypedActor
     /// <summary>The connection of <paramref name="tuple"/> stopped: its entry goes, if it is still that connection's.</summary>
     private void Forget(FourTuple tuple, IActorRef connection)
     {
-        if (_connections.TryGetValue(tuple, out var current) && current.Equals(connection))
-        {
-            _connections.Remove(tuple);
+        if (Connections.Withdraw(tuple, connection))
             _inTimeWait.Remove(tuple);
-        }
-        if (_shutdownReplyTo is not null && _connections.Count == 0)
+        if (_shutdownReplyTo is not null && Connections.Count == 0)
             FinishShutdown();
     }
 
@@ -74,23 +88,11 @@ internal sealed class IoActor : UntypedActor
     {
         switch (message)
         {
-            case PacketArrived p:
-                try
-                {
-                    OnPacket(p.Buffer.AsSpan(0, p.Length));
-                }
-                finally
-                {
-                    PacketBuffers.Return(_stack.Counters, p.Buffer);
-                }
-                break;
-            case SendPacket s:
-                _link.Send(s.Buffer.AsSpan(0, s.Length));
-                _stack.Counters.Add(TcpCounter.PacketsOut);
-                PacketBuffers.Return(_stack.Counters, s.Buffer);
+            case SegmentArrived m:
+                OnSegment(m);
                 break;
             case ConnectionCreated c:
-                _connections[c.Tuple] = c.Connection;
+                AddConnection(c.Tuple, c.Connection);
                 break;
             case ConnectionGone g:
                 Forget(g.Tuple, Sender);
@@ -98,7 +100,7 @@ internal sealed class IoActor : UntypedActor
             case Terminated t:
                 if (_portOf.Remove(t.ActorRef, out var port))
                     _listeners.Remove(port);
-                if (_shutdownReplyTo is not null && _connections.Count == 0)
+                if (_shutdownReplyTo is not null && Connections.Count == 0)
                     FinishShutdown();
                 break;
             case ListenerUnbound u:
@@ -112,15 +114,15 @@ internal sealed class IoActor : UntypedActor
                 OnConnect(c);
                 break;
             case GetTableSize:
-                Sender.Tell(new TableSize(_connections.Count, _listeners.Count));
+                Sender.Tell(new TableSize(Connections.Count, _listeners.Count));
                 break;
             case ConnectionInTimeWait tw:
                 _inTimeWait.Add(tw.Tuple);
-                if (_shutdownReplyTo is not null && _inTimeWait.Count >= _connections.Count)
+                if (_shutdownReplyTo is not null && _inTimeWait.Count >= Connections.Count)
                     OnShutdownDeadline();
                 break;
             case ListConnections:
-                Sender.Tell(new ConnectionList(_connections.Select(kv => (kv.Key, kv.Value)).ToList()));
+                Sender.Tell(new ConnectionList(Connections.Entries.Select(kv => (kv.Key, kv.Value)).ToList()));
                 break;
             case Shutdown s:
                 OnShutdown(s);
@@ -139,93 +141,27 @@ internal sealed class IoActor : UntypedActor
         }
     }
 
-    private void OnPacket(ReadOnlySpan<byte> packet)
+    /// <summary>
+    /// A validated segment that the link's thread found no connection for: a connection created since (or still
+    /// being created) gets it, else the listener of the port, else it is answered with a RST (RFC 9293 3.10.7.1).
+    /// </summary>
+    private void OnSegment(SegmentArrived m)
     {
-        var counters = _stack.Counters;
-        counters.Add(TcpCounter.PacketsIn);
-        var reason = Ipv4Packet.TryParse(packet, out var ip);
-        if (reason != DropReason.None)
+        var tuple = m.Tuple;
+        if (Connections.TryGet(tuple, out var connection))
         {
-            Drop(reason);
-            return;
-        }
-        if (ip.Destination != _stack.LocalAddress)
-        {
-            counters.Add(TcpCounter.NotForUs);
-            return;
-        }
-        switch (ip.Protocol)
-        {
-            case IpProtocol.Tcp:
-                OnTcp(packet, ip);
-                break;
-            case IpProtocol.Icmp:
-                OnIcmp(packet, ip);
-                break;
-            default:
-                Drop(DropReason.UnsupportedProtocol);
-                break;
-        }
-    }
-
-    private void Drop(DropReason reason)
-    {
-        _stack.Counters.Drop(reason);
-        if (_log.IsDebugEnabled)
-            _log.Debug("dropped a packet: {0}", reason);
-    }
-
-    private void OnIcmp(ReadOnlySpan<byte> packet, in Ipv4Packet ip)
-    {
-        var reason = Icmpv4Message.TryParse(packet, ip, out var icmp);
-        if (reason != DropReason.None)
-        {
-            Drop(reason);
-            return;
-        }
-        _stack.Counters.Add(TcpCounter.IcmpIn);
-        if (icmp.Type != IcmpType.EchoRequest)
-        {
-            Drop(DropReason.UnsupportedIcmp);
-            return;
-        }
-        byte[] reply = ArrayPool<byte>.Shared.Rent(ip.TotalLength);
-        int n = Icmpv4Message.WriteEchoReply(packet, ip, reply);
-        if (n > 0)
-        {
-            _link.Send(reply.AsSpan(0, n));
-            _stack.Counters.Add(TcpCounter.IcmpEchoReplies);
-            _stack.Counters.Add(TcpCounter.PacketsOut);
-        }
-        ArrayPool<byte>.Shared.Return(reply);
-    }
-
-    private void OnTcp(ReadOnlySpan<byte> packet, in Ipv4Packet ip)
-    {
-        var reason = TcpSegment.TryParse(packet, ip, out var seg);
-        if (reason != DropReason.None)
-        {
-            Drop(reason);
-            return;
-        }
-        _stack.Counters.Add(TcpCounter.InSegs);
-        var tuple = FourTuple.OfArriving(ip, seg);
-        ReadOnlyMemory<byte> payload = seg.PayloadLength == 0
-            ? ReadOnlyMemory<byte>.Empty
-            : ip.Payload(packet).Slice(seg.PayloadOffset, seg.PayloadLength).ToArray();
-        if (_connections.TryGetValue(tuple, out var connection))
-        {
-            connection.Tell(new SegmentArrived(tuple, seg, payload, ip.Ecn));
+            connection.Tell(m);
             return;
         }
         if (_listeners.TryGetValue(tuple.LocalPort, out var listener) || _listeners.TryGetValue(0, out listener))
         {
-            listener.Tell(new SegmentArrived(tuple, seg, payload, ip.Ecn));
+            listener.Tell(m);
             return;
         }
         // CLOSED (RFC 9293 3.10.7.1): no connection and no listener: RST unless the segment is a RST.
         _stack.Counters.Add(TcpCounter.NoPort);
-        SendReset(tuple, seg);
+        SendReset(tuple, m.Segment);
+        m.Release();
     }
 
     private void SendReset(in FourTuple tuple, in TcpSegment seg)
@@ -234,10 +170,9 @@ internal sealed class IoActor : UntypedActor
         int n = Resets.WriteReply(tuple, seg, rst);
         if (n == 0)
             return;
-        _link.Send(rst[..n]);
         _stack.Counters.Add(TcpCounter.OutRsts);
         _stack.Counters.Add(TcpCounter.OutSegs);
-        _stack.Counters.Add(TcpCounter.PacketsOut);
+        _stack.Link.Send(rst[..n]);
     }
 
     private readonly HashSet<FourTuple> _inTimeWait = new();
@@ -261,10 +196,10 @@ internal sealed class IoActor : UntypedActor
         foreach (var listener in _listeners.Values.ToList())
             listener.Tell(Unbind.Instance);
         _listeners.Clear();
-        _shutdownClosing = _connections.Count;
-        foreach (var connection in _connections.Values)
+        _shutdownClosing = Connections.Count;
+        foreach (var (_, connection) in Connections.Entries.ToList())
             connection.Tell(Close.Instance);
-        if (_connections.Count == _inTimeWait.Count)
+        if (Connections.Count == _inTimeWait.Count)
         {
             OnShutdownDeadline();
             return;
@@ -276,7 +211,7 @@ internal sealed class IoActor : UntypedActor
     {
         if (_shutdownReplyTo is null)
             return;
-        foreach (var (tuple, connection) in _connections)
+        foreach (var (tuple, connection) in Connections.Entries.ToList())
         {
             connection.Tell(Abort.Instance);   // RST, except in TIME-WAIT (which has nothing left to say)
             if (!_inTimeWait.Contains(tuple))
@@ -326,35 +261,28 @@ internal sealed class IoActor : UntypedActor
         if (c.LocalPort is ushort requested)
         {
             port = requested;
-            if (port == 0 || _connections.ContainsKey(new FourTuple(_stack.LocalAddress, port, c.RemoteAddress, c.RemotePort)))
+            if (port == 0 || Connections.Contains(new FourTuple(_stack.LocalAddress, port, c.RemoteAddress, c.RemotePort)))
             {
                 Sender.Tell(new CommandFailed(c, new TcpException($"local port {port} is in use for {c.RemoteAddress}:{c.RemotePort}")));
                 return;
             }
         }
         else if (!_ports.TryAllocate(_stack.LocalAddress, c.RemoteAddress, c.RemotePort,
-                     p => _connections.ContainsKey(new FourTuple(_stack.LocalAddress, p, c.RemoteAddress, c.RemotePort)), out port))
+                     p => Connections.Contains(new FourTuple(_stack.LocalAddress, p, c.RemoteAddress, c.RemotePort)), out port))
         {
             Sender.Tell(new CommandFailed(c, new TcpException($"no ephemeral port is free for {c.RemoteAddress}:{c.RemotePort}")));
             return;
         }
         var tuple = new FourTuple(_stack.LocalAddress, port, c.RemoteAddress, c.RemotePort);
         var p = new ConnectionParams(_stack, tuple, c.Options ?? ConnectionOptions.Default, Sender, c, null, null, null);
-        var connection = Context.ActorOf(ConnectionActor.Props(p));
-        _connections[tuple] = connection;   // not watched: it tells us ConnectionGone as it stops
+        AddConnection(tuple, Context.ActorOf(ConnectionActor.Props(p)));
     }
 
-    /// <summary>Runs on the link's thread: copies the packet off the link's buffer and hands it to the actor.</summary>
-    private sealed class Receiver(IActorRef io, TcpCounters counters) : ILinkReceiver
+    /// <summary>A connection owns its tuple from now on: the link's thread hands it its segments directly.</summary>
+    /// <summary>Not watched: the connection tells us <see cref="ConnectionGone"/> as it stops (see <see cref="Forget"/>).</summary>
+    private void AddConnection(in FourTuple tuple, IActorRef connection)
     {
-        public void OnPacket(ReadOnlySpan<byte> packet)
-        {
-            byte[] copy = PacketBuffers.Rent(counters, packet.Length);
-            packet.CopyTo(copy);
-            io.Tell(new PacketArrived(copy, packet.Length));
-        }
-
-        public void OnLinkFailed(Exception cause) => io.Tell(new LinkFailed(cause));
+        Connections.Publish(tuple, connection);
     }
 }
 

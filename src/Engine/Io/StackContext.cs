@@ -20,8 +20,12 @@ internal sealed class StackContext
     public required ChallengeAckLimiter ChallengeAcks { get; init; }
     /// <summary>Out-of-order bytes all connections may hold together (tcp-actors.reassembly-limit-total).</summary>
     public required ReassemblyBudget ReassemblyBudget { get; init; }
-    /// <summary>The I/O actor: segments are handed to it to be sent.</summary>
+    /// <summary>The I/O actor: the stack's manager, and where segments for no known connection go.</summary>
     public required IActorRef Io { get; init; }
+    /// <summary>Where connections and listeners send their packets, on their own thread (the I/O actor attaches its link).</summary>
+    public required LinkPort Link { get; init; }
+    /// <summary>The connections by 4-tuple, written by the I/O actor, read by the link's thread (<see cref="Demultiplexer"/>).</summary>
+    public ConnectionTable Connections { get; } = new();
 
     /// <summary>
     /// What the Props of every connection actor of the stack share: its dispatcher, <c>tcp-actors.connection-mailbox</c>

@@ -3,16 +3,42 @@ using TcpActors.Engine.Wire;
 
 namespace TcpActors.Engine.Io;
 
-/// <summary>A validated segment for one connection or listener. Payload is a private copy, never written after
-/// it is made: the connection hands slices of it to the application as <c>Received</c>. Ecn is the ECN field of
-/// its IP header (RFC 3168 section 5).</summary>
-internal sealed record SegmentArrived(FourTuple Tuple, TcpSegment Segment, ReadOnlyMemory<byte> Payload, byte Ecn = 0);
+/// <summary>
+/// A validated segment for one connection or listener, from the link's thread (<see cref="Demultiplexer"/>). The
+/// payload lies in a packet buffer (<see cref="PacketBuffers"/>) that this message owns until someone takes it
+/// (<see cref="TakeBuffer"/>: a Received for a handler that asked for pooled data) or releases it. Who releases:
+/// the connection once it has processed the segment (ConnectionActor.AroundReceive), the listener once it has
+/// answered it, the I/O actor after a RST, and the <see cref="DeadLetterReleaser"/> for one that ended in dead letters
+/// (its connection stopped). <see cref="Release"/> is idempotent, so a second release does nothing.
+/// <see cref="Ecn"/> is the ECN field of its IP header (RFC 3168 section 5).
+/// </summary>
+internal sealed class SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters,
+    byte ecn = 0)
+{
+    private byte[]? _buffer = buffer;
 
-/// <summary>A whole IPv4 packet to put on the link: <c>Buffer[..Length]</c>, rented from ArrayPool and returned by the I/O actor.</summary>
-internal sealed record SendPacket(byte[] Buffer, int Length);
+    public FourTuple Tuple { get; } = tuple;
+    public TcpSegment Segment { get; } = segment;
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
+    public byte Ecn { get; } = ecn;
 
-/// <summary>A packet that arrived on the link (copied off the link's buffer into a rented array).</summary>
-internal sealed record PacketArrived(byte[] Buffer, int Length);
+    /// <summary>A segment whose payload is in no pooled buffer (a private array, or none).</summary>
+    public SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte ecn = 0) : this(tuple, segment, payload, null, null, ecn)
+    {
+    }
+
+    public TcpCounters? Counters => counters;
+
+    /// <summary>Takes the pooled buffer under <see cref="Payload"/> (null if there is none or it was taken or released).</summary>
+    public byte[]? TakeBuffer() => Interlocked.Exchange(ref _buffer, null);
+
+    /// <summary>Returns the pooled buffer, if this message still owns it; after that <see cref="Payload"/> must not be read.</summary>
+    public void Release()
+    {
+        if (TakeBuffer() is { } b)
+            PacketBuffers.Return(counters!, b);
+    }
+}
 
 /// <summary>The link failed.</summary>
 internal sealed record LinkFailed(Exception Cause);

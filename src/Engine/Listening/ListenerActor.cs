@@ -79,9 +79,14 @@ internal sealed class ListenerActor : UntypedActor
         {
             case SegmentArrived m:
                 if (_children.TryGetValue(m.Tuple, out var child))
-                    child.Forward(m);
+                {
+                    child.Forward(m);   // the connection releases its buffer
+                }
                 else
+                {
                     Listen(m);
+                    m.Release();
+                }
                 break;
             case ConnectionEstablished e:
                 _backlog.Established(e.Tuple);
@@ -153,15 +158,12 @@ internal sealed class ListenerActor : UntypedActor
 
     private void SendReset(in FourTuple tuple, in TcpSegment seg)
     {
-        byte[] buffer = PacketBuffers.Rent(_stack.Counters, Resets.MaxLength);
-        int n = Resets.WriteReply(tuple, seg, buffer);
+        Span<byte> rst = stackalloc byte[Resets.MaxLength];
+        int n = Resets.WriteReply(tuple, seg, rst);
         if (n == 0)
-        {
-            PacketBuffers.Return(_stack.Counters, buffer);
             return;
-        }
         _stack.Counters.Add(TcpCounter.OutRsts);
         _stack.Counters.Add(TcpCounter.OutSegs);
-        _stack.Io.Tell(new SendPacket(buffer, n));
+        _stack.Link.Send(rst[..n]);
     }
 }

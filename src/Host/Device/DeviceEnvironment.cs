@@ -46,7 +46,8 @@ public sealed class DeviceEnvironment : IDisposable
         try
         {
             if (_options.ConfigureDevice)
-                DeviceSetup.Configure(Namespace?.Name, _options.Device, $"{_options.PeerAddress}/{_options.PrefixLength}", _options.Mtu);
+                DeviceSetup.Configure(Namespace?.Name, _options.Device, $"{_options.PeerAddress}/{_options.PrefixLength}", _options.Mtu,
+                    _options.TxQueueLength);
             ILink link = new TunLink(device, _options.Mtu);
             if (_options.CapturePath != "")
             {

@@ -7,7 +7,8 @@ namespace TcpActors.Host.Services;
 /// Discard (RFC 863, port 9): everything received is thrown away. It keeps nothing per connection, so one actor
 /// serves all of the port's connections: it is the Bind handler and registers each connection with itself (every
 /// event comes with its connection as Sender). An idle discard connection costs the stack's connection actor
-/// alone, with no handler actor, mailbox or death watch of its own.
+/// alone, with no handler actor, mailbox or death watch of its own. Its data stays in the stack's packet buffers
+/// (Register.PooledData): nothing is copied, and each Received is released at once.
 /// </summary>
 public sealed class DiscardService : UntypedActor
 {
@@ -21,7 +22,10 @@ public sealed class DiscardService : UntypedActor
         switch (message)
         {
             case Connected:
-                Sender.Tell(new Register(Self, KeepOpenOnPeerClosed: true));   // half-close: we close after the peer
+                Sender.Tell(new Register(Self, KeepOpenOnPeerClosed: true, PooledData: true));   // half-close: we close after the peer
+                break;
+            case Received r:
+                r.Release();   // discarded: the packet buffer goes back to the stack
                 break;
             case PeerClosed:
                 Sender.Tell(Close.Instance);

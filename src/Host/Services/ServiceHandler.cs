@@ -18,7 +18,10 @@ public abstract class ServiceHandler(IActorRef connection) : UntypedActor
 
     protected sealed override void OnReceive(object message)
     {
-        if (Handle(message))
+        bool handled = Handle(message);
+        if (message is Received r)
+            r.Release();   // pooled data (Register.PooledData) goes back to the stack; a service copies what it keeps
+        if (handled)
             return;
         switch (message)
         {
