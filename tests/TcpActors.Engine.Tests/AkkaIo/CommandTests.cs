@@ -69,7 +69,7 @@ public class CommandTests : AkkaIoTestKit
         (Tcp.Bind bind, string cause)[] bad =
         [
             (new Tcp.Bind(probe.Ref, ServerEndPoint), "already bound"),
-            (new Tcp.Bind(probe.Ref, new IPEndPoint(IPAddress.Parse("10.0.0.1"), 81)), "not this stack's address"),
+            (new Tcp.Bind(probe.Ref, new IPEndPoint(IPAddress.Parse("198.19.0.1"), 81)), "not this stack's address"),
             (new Tcp.Bind(probe.Ref, new IPEndPoint(IPAddress.IPv6Any, 81)), "IPv4 only"),
             (new Tcp.Bind(probe.Ref, new IPEndPoint(IPAddress.Any, 0)), "port 0"),
             (new Tcp.Bind(probe.Ref, new DnsEndPoint("localhost", 81)), "IPEndPoint"),
@@ -97,7 +97,7 @@ public class CommandTests : AkkaIoTestKit
         [
             (new Tcp.Connect(new DnsEndPoint("example.com", 80)), "resolves no names"),
             (new Tcp.Connect(new IPEndPoint(IPAddress.IPv6Loopback, 80)), "IPv4 only"),
-            (new Tcp.Connect(ServerEndPoint, new IPEndPoint(IPAddress.Parse("10.0.0.1"), 0)), "not this stack's address"),
+            (new Tcp.Connect(ServerEndPoint, new IPEndPoint(IPAddress.Parse("198.19.0.1"), 0)), "not this stack's address"),
             (new Tcp.Connect(ServerEndPoint, options: [new Inet.SO.TrafficClass(4)]), "not supported"),
             (new Tcp.Connect(ServerEndPoint, options: [new TcpActorsSO.KeepAlive(true, count: 0)]), "count"),
             (new Tcp.Connect(ServerEndPoint, timeout: TimeSpan.Zero), "timeout"),

@@ -362,7 +362,7 @@ public class HostileInputTests(ITestOutputHelper output)
         "DF clear" => Edit(Syn(), q => q[6] = 0),
         "IP options, IHL 6" => WithIpOptions(Syn()),
         "link padding after the total length" => Syn().Concat(new byte[6]).ToArray(),
-        "source 10.0.0.1" => Edit(Syn(), q => SetSource(q, "10.0.0.1"), fixTransport: true),
+        "source 198.19.0.1" => Edit(Syn(), q => SetSource(q, "198.19.0.1"), fixTransport: true),
         "source 223.255.255.254" => Edit(Syn(), q => SetSource(q, "223.255.255.254"), fixTransport: true),
         _ => throw new ArgumentException(name),
     };
@@ -393,7 +393,7 @@ public class HostileInputTests(ITestOutputHelper output)
     [InlineData("DF clear", DropReason.None)]
     [InlineData("IP options, IHL 6", DropReason.None)]
     [InlineData("link padding after the total length", DropReason.None)]
-    [InlineData("source 10.0.0.1", DropReason.None)]
+    [InlineData("source 198.19.0.1", DropReason.None)]
     [InlineData("source 223.255.255.254", DropReason.None)]
     public void IPv4_header_fields_out_of_range_give_their_exact_reason_RFC791_RFC1122_3_2_1(string name, DropReason expected)
     {
