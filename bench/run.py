@@ -187,11 +187,13 @@ def loadavg():
 
 # ------------------------------------------------------------------ build
 def ensure_packages():
-    missing = [c for c in ("gcc", "pkg-config", "ip", "ping") if subprocess.run(["which", c], capture_output=True).returncode]
+    missing = [c for c in ("gcc", "pkg-config", "ip", "ping", "nft") if subprocess.run(["which", c], capture_output=True).returncode]
     lwip = subprocess.run(["pkg-config", "--exists", "lwip"], capture_output=True).returncode if not missing else 1
     if missing or lwip:
-        print("installing gcc liblwip-dev pkg-config iproute2 iputils-ping with apt-get", flush=True)
-        sh("DEBIAN_FRONTEND=noninteractive apt-get install -y gcc liblwip-dev pkg-config iproute2 iputils-ping", capture=False)
+        print("installing gcc liblwip-dev pkg-config iproute2 iputils-ping nftables with apt-get", flush=True)
+        # A fresh machine has no package lists yet: without the update, apt-get finds none of them.
+        sh("DEBIAN_FRONTEND=noninteractive apt-get update -qq", capture=False)
+        sh("DEBIAN_FRONTEND=noninteractive apt-get install -y gcc liblwip-dev pkg-config iproute2 iputils-ping nftables", capture=False)
 
 
 def build(a):
