@@ -359,6 +359,9 @@ class TcpActors(Endpoint):
         for i, port in enumerate(CRR_PORTS):
             argv += [f"--TcpActors:DiscardPorts:{i}", str(port)]
         argv += list(self.extra_args)
+        for kv in a.host_arg:   # e.g. TcpActors:CapturePath=/tmp/t.pcap
+            k, _, v = kv.partition("=")
+            argv += [f"--{k}", v]
         if a.tx_queue_len:
             argv += ["--TcpActors:TxQueueLength", str(a.tx_queue_len)]
         hocon = "\n".join(h for h in (a.host_hocon, self.extra_hocon) if h)
@@ -605,7 +608,7 @@ def measure_one(a, ep, test, secs, rep, record=True):
         rec["gc_gen2"] = st1.get("GcGen2Collections", 0) - st0.get("GcGen2Collections", 0)
         rec["gc_pause_ms"] = st1.get("GcPauseMilliseconds", 0) - st0.get("GcPauseMilliseconds", 0)
         rec["retransmits"] = st1.get("TcpRetransSegs", 0) - st0.get("TcpRetransSegs", 0)
-        for key in ("Timeouts", "FastRetransmits", "SackRetransmits", "LostRetransmits"):
+        for key in ("Timeouts", "FastRetransmits", "SackRetransmits", "LostRetransmits", "LossProbes", "RackFastRecoveries"):
             rec[key.lower()] = st1.get(f"Tcp{key}", 0) - st0.get(f"Tcp{key}", 0)
     if record:
         with open(a.results, "a") as f:
@@ -741,8 +744,8 @@ def report(recs, out=sys.stdout):
             continue
         sender = "the kernel sends, the endpoint receives (its ACKs/SACKs)" if base == "bulk" else "the endpoint sends (its congestion control and loss recovery)"
         p(f"\n{lt}: goodput with loss as a fraction of the loss-free {base} figure ({sender}; medians; target >= 0.50):\n")
-        p("| endpoint | loss-free Gbit/s | with loss Gbit/s | fraction | endpoint retransmits | RTO timeouts | fast retransmits | packets dropped by nft |")
-        p("|---|---|---|---|---|---|---|---|")
+        p("| endpoint | loss-free Gbit/s | with loss Gbit/s | fraction | endpoint retransmits | RTO timeouts | fast retransmits | tail loss probes | packets dropped by nft |")
+        p("|---|---|---|---|---|---|---|---|---|")
         for e in eps:
             b = med(r["value"] for r in g.get((e, base), []))
             l = med(r["value"] for r in g.get((e, lt), []))
@@ -752,9 +755,10 @@ def report(recs, out=sys.stdout):
             nd = med(r.get("nft_dropped") for r in g.get((e, lt), []))
             to = med(r.get("timeouts") for r in g.get((e, lt), []))
             fr = med(r.get("fastretransmits") for r in g.get((e, lt), []))
+            lp = med(r.get("lossprobes") for r in g.get((e, lt), []))
             cell = lambda v: "-" if v is None else f"{v:,.0f}"
             p(f"| {e} | {fmt(b, 'Gbit/s')} | {fmt(l, 'Gbit/s')} | {f'{l / b:.2f}' if b and l else '-'} | "
-              f"{cell(rt)} | {cell(to)} | {cell(fr)} | {cell(nd)} |")
+              f"{cell(rt)} | {cell(to)} | {cell(fr)} | {cell(lp)} | {cell(nd)} |")
     if "hold" in tests:
         p("\nIdle established connections (tcpbench hold; lwIP needs 304 B per connection, target <= 2,048 B):\n")
         p("| endpoint | connections | RSS delta B/conn | GC heap delta B/conn | connect time s |")
@@ -795,6 +799,8 @@ def main():
     ap.add_argument("--no-publish", action="store_true", help="reuse the host already published in --work/host")
     ap.add_argument("--host-log-level", default="Warning", help="the host's Logging:LogLevel:Default (default Warning)")
     ap.add_argument("--host-hocon", default="", help="extra HOCON for the host (--TcpActors:Hocon)")
+    ap.add_argument("--host-arg", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra host configuration, repeatable (e.g. TcpActors:CapturePath=/tmp/tcpa.pcap to capture what the stack sees)")
     ap.add_argument("--tx-queue-len", type=int, default=0, help="the host's TUN device txqueuelen (--TcpActors:TxQueueLength; default: the host's, 1000)")
     ap.add_argument("--trace", nargs="?", const="gc-verbose,dotnet-sampled-thread-time", default="",
                     help="after the reps, run each test once more against TcpActors under dotnet-trace with these profiles "

@@ -46,6 +46,10 @@ public sealed record TcpSettings
     public TimeSpan FinTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.Cubic;
     public bool LimitedTransmit { get; init; } = true;
+    public bool TailLossProbe { get; init; } = true;
+    public bool Rack { get; init; } = true;
+    public TimeSpan TailLossProbeSlack { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan TailLossProbeDelayedAck { get; init; } = TimeSpan.FromMilliseconds(200);
     public bool WindowScaling { get; init; } = true;
     public bool Timestamps { get; init; } = true;
     public bool Sack { get; init; } = true;
@@ -107,6 +111,10 @@ public sealed record TcpSettings
             FinTimeout = Duration(c, "fin-timeout"),
             CongestionControl = Algorithm(c, "congestion-control"),
             LimitedTransmit = Bool(c, "limited-transmit"),
+            TailLossProbe = Bool(c, "tail-loss-probe.enabled"),
+            Rack = Bool(c, "rack"),
+            TailLossProbeSlack = Duration(c, "tail-loss-probe.slack", allowZero: true),
+            TailLossProbeDelayedAck = Duration(c, "tail-loss-probe.delayed-ack", allowZero: true),
             WindowScaling = Bool(c, "window-scaling"),
             Timestamps = Bool(c, "timestamps"),
             Sack = Bool(c, "sack"),

@@ -30,6 +30,8 @@ internal sealed partial class ConnectionActor
         _relost = null;
         if (_scoreboard is { IsEmpty: true })
             _scoreboard = null;
+        if (_rack is { IsEmpty: true })
+            _rack = null;
     }
 
     /// <summary>After the scoreboard took an ACK's SACK blocks: which retransmissions of this recovery are lost again.</summary>
@@ -45,8 +47,17 @@ internal sealed partial class ConnectionActor
     /// <summary>Recovery by pipe and NextSeg: RFC 6675 fast recovery, or the go-back-N after a timeout.</summary>
     private bool PipeRecovery => _rtoRecovery || (_sackOk && CcInRecovery);
 
-    /// <summary>Octets after a timeout are lost up to the recovery point.</summary>
-    private SeqNum? LostBelow => _rtoRecovery ? _recover : null;
+    /// <summary>Octets after a timeout are lost up to the recovery point; otherwise below what RACK's rule found lost (RFC 8985 6.2).</summary>
+    private SeqNum? LostBelow
+    {
+        get
+        {
+            SeqNum? lost = _rtoRecovery ? _recover : _tlp?.LostBelow;
+            if (RackLostBelow is { } rack)
+                lost = lost is { } l ? SeqNum.Max(l, rack) : rack;
+            return lost;
+        }
+    }
 
     /// <summary>
     /// The fifth step's ACK processing for loss recovery, after SND.UNA and the scoreboard were updated.
@@ -67,13 +78,21 @@ internal sealed partial class ConnectionActor
         _dupAcks++;
         bool lost = _dupAcks >= 3 || (_sackOk && _scoreboard is { } sb && sb.IsLost(_snd.Una, Smss));
         if (lost)
+        {
             EnterFastRecovery();
+        }
+        else if (RackSaysUnaLost)
+        {
+            EnterFastRecovery();
+            Counters.Add(TcpCounter.RackFastRecoveries);
+        }
     }
 
     /// <summary>RFC 5681 3.2 steps 2-3, RFC 6675 section 5 step 4.</summary>
     private void EnterFastRecovery()
     {
         _recover = _snd.Nxt;                                          // RecoveryPoint = HighData
+        ResetLossProbe();                                             // recovery takes over from a probe
         Counters.Add(TcpCounter.FastRetransmits);
         Cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);  // ssthresh, cwnd = ssthresh
         EcnNoteLossReduction();
@@ -110,6 +129,8 @@ internal sealed partial class ConnectionActor
         {
             _recover = null;
             _rtoRecovery = false;
+            if (_tlp is not null)
+                _tlp.LostBelow = null;
             ResetRecoveryLog();
             if (CcInRecovery)
             {
@@ -128,12 +149,16 @@ internal sealed partial class ConnectionActor
         EcnNoteLossReduction();
         _recover = _snd.Nxt;
         _rtoRecovery = true;
+        ResetLossProbe();
         _dupAcks = 0;
         // RFC 2018 section 8 has the sender ignore SACK information after a timeout, lest the receiver reneged.
         // RFC 6675 5.1 notes it may be kept with a test for reneging: it is kept after the first timeout (the
         // go-back-N skips SACKed octets) and dropped when the same segment times out again.
         if (_retries > 0)
+        {
             _scoreboard?.Clear();
+            _rack?.Clear();
+        }
         _highRxt = _snd.Una;
         ResetRecoveryLog();
         RetransmitAt(_snd.Una, Smss);

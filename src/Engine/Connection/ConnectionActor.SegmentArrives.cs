@@ -257,16 +257,25 @@ internal sealed partial class ConnectionActor
         uint window = ScaledWindow(seg);
         // RFC 5681 section 2: a duplicate ACK.
         bool duplicate = ack == _snd.Una && dataLength == 0 && !seg.Fin && window == _snd.Wnd && _snd.InFlight > 0;
-        if (_snd.AcksNewData(ack))
+        int flightBefore = _snd.InFlight;
+        bool unaAdvanced = _snd.AcksNewData(ack);
+        if (unaAdvanced)
             NewDataAcknowledged(seg, ack);
         // RFC 6675 section 2: with SACK, an ACK that SACKs new data counts as a duplicate too.
-        if (_sackOk && seg.Options.SackCount > 0 && Scoreboard.Update(_snd.Una, _snd.Nxt, seg.Options.SackBlocks))
+        bool newSack = _sackOk && seg.Options.SackCount > 0 && Scoreboard.Update(_snd.Una, _snd.Nxt, seg.Options.SackBlocks);
+        if (newSack)
+        {
             duplicate = true;
+            RackSacked();
+        }
         DetectLostRetransmissions();
+        if (_sackOk)
+            LossProbeAcked(seg, ack, unaAdvanced, newSack, flightBefore);
         OnDuplicateAck(duplicate);
         EcnEchoArrived(seg);
         if (_snd.UpdateWindow(seg.Sequence, ack, window) && _snd.Wnd > 0)
             Timers.Cancel(TimerKeys.Persist);
+        ScheduleLossProbe();   // RFC 8985 7.2: on each ACK
 
         bool finAcked = _finSent && _snd.Una == _snd.Nxt;
         switch (_state)
@@ -334,6 +343,7 @@ internal sealed partial class ConnectionActor
         if (!_tsOk)
             _rtt.OnAck(ack, Now);
         _scoreboard?.Acknowledge(ack);
+        _rack?.Acknowledge(ack);
         _retries = 0;
         _dupAcks = 0;
         _limitedTransmitBytes = 0;

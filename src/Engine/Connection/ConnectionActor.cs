@@ -408,9 +408,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             SendInRecovery();
             return;
         }
+        bool sent = false;
         while (!_finSent && SendNewSegment(CongestionRoom))
-        {
-        }
+            sent = true;
+        if (sent)
+            ScheduleLossProbe();   // RFC 8985 7.2: after new data went out
     }
 
     /// <summary>
@@ -733,7 +735,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         switch (message)
         {
             case RetransmissionTimeout:
-                if (RetransmissionTimerFired())
+                if (RetransmissionTimerFired() && !LossProbeTakesOverTimeout())
                     OnRetransmissionTimeout();
                 return true;
             case DelayedAckTimeout:
@@ -750,6 +752,12 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return true;
             case CorkTimeout:
                 PushHeld();
+                return true;
+            case LossProbeTimeout:
+                _ = OnLossProbeTimeout();
+                return true;
+            case RackTimeout:
+                OnRackTimeout();
                 return true;
             case TimeWaitTimeout:
                 EnterClosed();

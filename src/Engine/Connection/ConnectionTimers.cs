@@ -38,6 +38,20 @@ internal sealed class FinWait2Timeout
     public static readonly FinWait2Timeout Instance = new();
 }
 
+/// <summary>RFC 8985 section 7: the probe timeout of the tail loss probe.</summary>
+internal sealed class LossProbeTimeout
+{
+    public static readonly LossProbeTimeout Instance = new();
+    private LossProbeTimeout() { }
+}
+
+/// <summary>RFC 8985 section 6.3: RACK's reordering timer.</summary>
+internal sealed class RackTimeout
+{
+    public static readonly RackTimeout Instance = new();
+    private RackTimeout() { }
+}
+
 /// <summary>Corked data (or data written with More) has waited long enough: send it.</summary>
 internal sealed class CorkTimeout
 {
@@ -54,4 +68,6 @@ internal static class TimerKeys
     public const string Persist = "persist";
     public const string FinWait2 = "finwait2";
     public const string Cork = "cork";
+    public const string LossProbe = "tlp";
+    public const string Rack = "rack";
 }

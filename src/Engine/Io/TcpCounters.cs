@@ -93,6 +93,12 @@ public enum TcpCounter
     SackRetransmits,
     /// <summary>Retransmissions found lost by SACK evidence and sent again without waiting for the timer.</summary>
     LostRetransmits,
+    /// <summary>Tail loss probes sent (RFC 8985 section 7), Linux TCPLossProbes.</summary>
+    LossProbes,
+    /// <summary>Losses a tail loss probe repaired (its ACK went beyond it), Linux TCPLossProbeRecovery.</summary>
+    LossProbeRecoveries,
+    /// <summary>Fast recoveries started by RACK's time-based rule (RFC 8985 6.2) before DupThresh said so: at a probe timeout, on a probe's ACK, or at the reordering timer.</summary>
+    RackFastRecoveries,
     /// <summary>Duplicate segments reported with a D-SACK block (RFC 2883).</summary>
     DsacksSent,
     /// <summary>Segments sent larger than one MSS, for the link to cut (segmentation offload, <see cref="Link.ILink.GsoMaxSize"/>).</summary>

@@ -1,0 +1,76 @@
+using TcpActors.Engine.Api;
+using TcpActors.Engine.Congestion;
+using TcpActors.Engine.Io;
+using TcpActors.Engine.Wire;
+
+namespace TcpActors.Engine.Connection;
+
+/// <summary>
+/// RACK's time-based loss detection (RFC 8985 section 6; <see cref="RackLossDetector"/> holds the rule). Each ACK that
+/// raises the highest SACKed octet is noted with its time; once it is reo_wnd old, the holes below it are lost. That
+/// starts fast recovery before three duplicate ACKs, and in recovery it lets NextSeg retransmit a hole with fewer than
+/// DupThresh segments SACKed above it, which RFC 6675's IsLost alone leaves to the RTO when the flight is small.
+/// The reordering timer (6.3) looks again when no ACK comes.
+/// </summary>
+internal sealed partial class ConnectionActor
+{
+    /// <summary>Made at the first SACK that reports new data; dropped again when recovery leaves it empty.</summary>
+    private RackLossDetector? _rack;
+
+    private bool RackOn => _sackOk && _stack.Settings.Rack;
+
+    /// <summary>RACK.reo_wnd: SRTT / 4; before any RTT sample, min-rto / 4.</summary>
+    private TimeSpan ReorderingWindow => RackLossDetector.ReorderingWindow(_rtt.SmoothedRtt, _stack.Settings.MinRto / 4);
+
+    /// <summary>What RACK's rule finds lost now: every unSACKed octet below it.</summary>
+    private SeqNum? RackLostBelow => RackOn && _rack is { } r ? r.LostBelow(Now, ReorderingWindow) : null;
+
+    /// <summary>SND.UNA is not SACKed and lies below RACK's loss boundary.</summary>
+    private bool RackSaysUnaLost =>
+        _snd.InFlight > 0 && RackLostBelow is { } b && b > _snd.Una && !Scoreboard.IsSacked(_snd.Una);
+
+    /// <summary>The scoreboard took SACK blocks that raised what is SACKed: note it, and arm the reordering timer.</summary>
+    private void RackSacked()
+    {
+        if (!RackOn || _scoreboard?.HighSacked is not { } high)
+            return;
+        var rack = _rack ??= new RackLossDetector();
+        rack.OnSacked(high, Now);
+        ArmRackTimer(rack);
+    }
+
+    private void ArmRackTimer(RackLossDetector rack)
+    {
+        if (rack.NextDeadline(ReorderingWindow) is not { } due)
+            return;
+        if (rack.TimerFiresAt <= due && Timers.IsTimerActive(TimerKeys.Rack))
+            return;
+        rack.TimerFiresAt = due;
+        var left = due - Now;
+        Timers.StartSingleTimer(TimerKeys.Rack, RackTimeout.Instance, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+    }
+
+    /// <summary>RFC 8985 6.3: no ACK came since the last SACK; what is lost by now is retransmitted.</summary>
+    private void OnRackTimeout()
+    {
+        if (_rack is not { } rack || !RackOn || _snd.InFlight == 0
+            || _state is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
+            return;
+        if (_recover is null)
+        {
+            if (RackSaysUnaLost)
+            {
+                EnterFastRecovery();
+                Counters.Add(TcpCounter.RackFastRecoveries);
+                SendInRecovery();
+                RestartRetransmissionTimer();
+            }
+        }
+        else if (PipeRecovery)
+        {
+            SendInRecovery();
+        }
+        if (_rack is { } still)
+            ArmRackTimer(still);
+    }
+}
