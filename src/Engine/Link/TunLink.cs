@@ -184,6 +184,7 @@ public sealed unsafe class TunLink : ILink
 
     private void ReadLoop()
     {
+        Io.LinkThread.MarkCurrent();   // the stack's dispatcher may run actors here (Io.LinkThreadExecutor)
         if (_device.Offload)
         {
             ReadPackets(VirtioNetHeader.Length + Ipv4Packet.MaxTotalLength, headerLength: VirtioNetHeader.Length);
