@@ -36,10 +36,12 @@ public static class LinkThread
 /// thread (the <see cref="Demultiplexer"/> telling a connection its segment, and whatever that connection tells the
 /// stack's other actors) runs there and then, before the next packet is read: a segment is parsed, processed and
 /// answered (the ACK, new data, the echo) on one thread, without waking another (lwIP's model). Work scheduled from
-/// any other thread (the application's writes, timers) goes to Akka's channel executor as before. Akka's mailbox
-/// keeps one thread at a time in an actor, whichever thread schedules it. Runs nested deeper than
-/// <c>link-thread-executor.max-depth</c> (an actor telling another on the read thread from inside its own run) go to
-/// the channel executor too, which bounds the read thread's stack.
+/// any other thread (the application's writes, timers) goes to <c>link-thread-executor.fallback</c>: the .NET thread
+/// pool (<c>thread-pool</c>, the default: no allocation, never run inline) or Akka's channel executor
+/// (<c>channel-executor</c>; its channel runs continuations synchronously, so the scheduling thread may end up running
+/// the work itself). Akka's mailbox keeps one thread at a time in an actor, whichever thread schedules it. Runs nested
+/// deeper than <c>link-thread-executor.max-depth</c> (an actor telling another on the read thread from inside its own
+/// run) go to the fallback too, which bounds the read thread's stack.
 /// </summary>
 public sealed class LinkThreadExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)
     : ExecutorServiceConfigurator(config, prerequisites)
@@ -47,12 +49,20 @@ public sealed class LinkThreadExecutorConfigurator(Config config, IDispatcherPre
     public override ExecutorService Produce(string id)
     {
         int maxDepth = Config.GetInt("link-thread-executor.max-depth", 4);
-        var scheduler = ChannelTaskScheduler.Get(Prerequisites.Settings.System).GetScheduler(TaskSchedulerPriority.Normal);
+        string fallback = Config.GetString("link-thread-executor.fallback", null);
+        if (string.IsNullOrEmpty(fallback))
+            fallback = "thread-pool";
+        TaskScheduler? scheduler = fallback switch
+        {
+            "channel-executor" => ChannelTaskScheduler.Get(Prerequisites.Settings.System).GetScheduler(TaskSchedulerPriority.Normal),
+            "thread-pool" => null,
+            _ => throw new ConfigurationException($"{id}.link-thread-executor.fallback: '{fallback}' is not channel-executor or thread-pool"),
+        };
         return new LinkThreadExecutor(id, scheduler, maxDepth, Prerequisites.EventStream);
     }
 }
 
-internal sealed class LinkThreadExecutor(string id, TaskScheduler fallback, int maxDepth, EventStream events) : ExecutorService(id)
+internal sealed class LinkThreadExecutor(string id, TaskScheduler? fallback, int maxDepth, EventStream events) : ExecutorService(id)
 {
     private static readonly Action<object?> RunIt = static r => ((IRunnable)r!).Run();
 
@@ -60,7 +70,10 @@ internal sealed class LinkThreadExecutor(string id, TaskScheduler fallback, int 
     {
         if (!LinkThread.TryEnter(maxDepth))
         {
-            Task.Factory.StartNew(RunIt, run, CancellationToken.None, TaskCreationOptions.None, fallback);
+            if (fallback is null)
+                ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
+            else
+                Task.Factory.StartNew(RunIt, run, CancellationToken.None, TaskCreationOptions.None, fallback);
             return;
         }
         try
