@@ -50,6 +50,7 @@ public sealed record TcpSettings
     public bool Rack { get; init; } = true;
     public TimeSpan TailLossProbeSlack { get; init; } = TimeSpan.FromMilliseconds(2);
     public TimeSpan TailLossProbeDelayedAck { get; init; } = TimeSpan.FromMilliseconds(200);
+    public bool TailLossProbeInRecovery { get; init; }
     public bool WindowScaling { get; init; } = true;
     public bool Timestamps { get; init; } = true;
     public bool Sack { get; init; } = true;
@@ -115,6 +116,7 @@ public sealed record TcpSettings
             Rack = Bool(c, "rack"),
             TailLossProbeSlack = Duration(c, "tail-loss-probe.slack", allowZero: true),
             TailLossProbeDelayedAck = Duration(c, "tail-loss-probe.delayed-ack", allowZero: true),
+            TailLossProbeInRecovery = Bool(c, "tail-loss-probe.in-recovery"),
             WindowScaling = Bool(c, "window-scaling"),
             Timestamps = Bool(c, "timestamps"),
             Sack = Bool(c, "sack"),

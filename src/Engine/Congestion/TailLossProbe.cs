@@ -44,6 +44,9 @@ public sealed class TailLossProbe(TimeSpan slack, TimeSpan delayedAckAllowance)
     /// </summary>
     public SeqNum? LostBelow { get; set; }
 
+    /// <summary>A probe went out during the current fast recovery (at most one per recovery, when allowed at all).</summary>
+    public bool ProbedInRecovery { get; set; }
+
     /// <summary>TLP.is_retrans: the probe was a retransmission (no new data could be sent).</summary>
     public bool IsRetransmission { get; private set; }
 

@@ -129,8 +129,13 @@ internal sealed partial class ConnectionActor
         {
             _recover = null;
             _rtoRecovery = false;
-            if (_tlp is not null)
-                _tlp.LostBelow = null;
+            if (_tlp is { } tlp)
+            {
+                tlp.LostBelow = null;
+                if (tlp.ProbedInRecovery)
+                    tlp.Reset();   // its verdict belonged to the recovery that just ended
+                tlp.ProbedInRecovery = false;
+            }
             ResetRecoveryLog();
             if (CcInRecovery)
             {

@@ -19,8 +19,17 @@ internal sealed partial class ConnectionActor
     private TailLossProbe? _tlp;
 
     private bool TlpAllowed =>
-        _sackOk && _stack.Settings.TailLossProbe && _recover is null && _snd.InFlight > 0 && _snd.Wnd > 0
-        && _state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck;
+        _sackOk && _stack.Settings.TailLossProbe && _snd.InFlight > 0 && _snd.Wnd > 0
+        && _state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck
+        && (_recover is null || RecoveryProbeAllowed);
+
+    /// <summary>
+    /// tail-loss-probe.in-recovery (off by default: RFC 8985 7.2 and Linux probe only outside recovery): one probe per
+    /// fast recovery when no ACK came for a PTO, for a recovery whose last ACK was lost (nothing else is in flight to
+    /// draw one, and the RTO would collapse cwnd to one segment).
+    /// </summary>
+    private bool RecoveryProbeAllowed =>
+        _stack.Settings.TailLossProbeInRecovery && CcInRecovery && !_rtoRecovery && _tlp is not { ProbedInRecovery: true };
 
     /// <summary>RFC 8985 7.2: after new data went out or an ACK arrived, the probe is due one PTO from now.</summary>
     private void ScheduleLossProbe()
@@ -67,7 +76,7 @@ internal sealed partial class ConnectionActor
         tlp.Deadline = Disarmed;
         if (!TlpAllowed || tlp.Outstanding)
             return false;
-        if (_scoreboard is { HighSacked: { } high } && _snd.Una < high)
+        if (_recover is null && _scoreboard is { HighSacked: { } high } && _snd.Una < high)
         {
             // SACKed octets lie above a hole that fast retransmit's DupThresh did not call lost. RACK's rule (RFC 8985
             // 6.2) has: the hole was sent before the SACKed segment, whose ACK came RACK.rtt after it, and the PTO
@@ -109,6 +118,8 @@ internal sealed partial class ConnectionActor
         }
         Counters.Add(TcpCounter.LossProbes);
         tlp.ProbeSent(start, _snd.Nxt, retransmission);
+        if (_recover is not null)
+            tlp.ProbedInRecovery = true;
         RestartRetransmissionTimer();
         return true;
     }
@@ -121,13 +132,20 @@ internal sealed partial class ConnectionActor
     {
         if (_tlp is not { Outstanding: true } tlp)
             return;
-        if (_recover is null && tlp.HoleBelowDeliveredProbe(_snd.Una, _scoreboard?.HighSacked))
+        if (tlp.HoleBelowDeliveredProbe(_snd.Una, _scoreboard?.HighSacked))
         {
-            EnterProbeRecovery(tlp.StartSeq);
+            if (_recover is null)
+            {
+                EnterProbeRecovery(tlp.StartSeq);
+                return;
+            }
+            // A probe in recovery: the holes below it are lost (the same rule); cwnd was reduced already.
+            tlp.LostBelow = tlp.LostBelow is { } l ? SeqNum.Max(l, tlp.StartSeq) : tlp.StartSeq;
+            tlp.Reset();
             return;
         }
         bool dsack = seg.Options.SackCount > 0 && TailLossProbe.HasDsack(ack, seg.Options.SackBlocks);
-        if (tlp.OnAck(ack, unaAdvanced, dsack, newSack) == ProbeOutcome.LossRepaired)
+        if (tlp.OnAck(ack, unaAdvanced, dsack, newSack) == ProbeOutcome.LossRepaired && !CcInRecovery)
         {
             Counters.Add(TcpCounter.LossProbeRecoveries);
             Cc.ReduceWindow(flightBefore, Now);
@@ -142,6 +160,7 @@ internal sealed partial class ConnectionActor
             tlp.Reset();
             tlp.Deadline = Disarmed;
             tlp.LostBelow = null;
+            tlp.ProbedInRecovery = false;
         }
     }
 }

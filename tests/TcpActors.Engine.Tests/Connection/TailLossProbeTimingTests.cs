@@ -207,4 +207,44 @@ public class TailLossProbeTimingTests : TimingTestKit
         Assert.Equal(Seg(c, 1), repair.Seq);
         Assert.Equal(1, s.Stack.Counters[TcpCounter.FastRetransmits]);
     }
+
+    /// <summary>A fast recovery at 40 ms (segment 1 lost, 2-4 SACKed) after which every ACK is lost.</summary>
+    private (ProbeStack s, ScriptedConnection c) RecoveryWithoutAcks(bool inRecovery)
+    {
+        var s = new ProbeStack(this, Origin, Engine.Configuration.TcpSettings.Create(
+            Akka.Configuration.ConfigurationFactory.ParseString($"tcp-actors.tail-loss-probe.in-recovery = {(inRecovery ? "on" : "off")}")
+                .WithFallback(Sys.Settings.Config)));
+        var c = Open(s);
+        c.Connection.Tell(Write.Create(new byte[10 * Smss]), c.App.Ref);
+        var flight = s.Drain();
+        AdvanceTo(Ms(40));
+        Ack(s, Seg(c, 1), flight[4], Block(Seg(c, 2), Seg(c, 5)));
+        var sent = s.Drain();
+        Assert.Equal(Seg(c, 1), sent[0].Seq);
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.FastRetransmits]);
+        return (s, c);
+    }
+
+    [Fact]
+    public void In_recovery_no_probe_is_sent_and_a_lost_last_ACK_waits_for_the_RTO_RFC8985_section7_2()
+    {
+        var (s, c) = RecoveryWithoutAcks(inRecovery: false);
+        var rto = ExpectSentAt(s, Ms(40 + 200));
+        Assert.Equal(Seg(c, 1), rto.Seq);
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.Timeouts]);
+        Assert.Equal(0, s.Stack.Counters[TcpCounter.LossProbes]);
+    }
+
+    [Fact]
+    public void With_in_recovery_on_one_probe_per_recovery_goes_out_a_PTO_after_the_last_ACK()
+    {
+        var (s, c) = RecoveryWithoutAcks(inRecovery: true);
+        var probe = ExpectSentAt(s, Ms(40 + 42));
+        Assert.Equal(Seg(c, 9), probe.Seq);                       // no new data: the last segment again
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.LossProbes]);
+        var rto = ExpectSentAt(s, Ms(82 + 200));                  // one probe per recovery; then the RTO, restarted by the probe
+        Assert.Equal(Seg(c, 1), rto.Seq);
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.LossProbes]);
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.Timeouts]);
+    }
 }
