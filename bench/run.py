@@ -359,6 +359,8 @@ class TcpActors(Endpoint):
         for i, port in enumerate(CRR_PORTS):
             argv += [f"--TcpActors:DiscardPorts:{i}", str(port)]
         argv += list(self.extra_args)
+        if a.link_delay_ms:
+            argv += ["--TcpActors:LinkDelay", f"00:00:00.{a.link_delay_ms:03d}"]
         for kv in a.host_arg:   # e.g. TcpActors:CapturePath=/tmp/t.pcap
             k, _, v = kv.partition("=")
             argv += [f"--{k}", v]
@@ -568,7 +570,7 @@ def measure_one(a, ep, test, secs, rep, record=True):
     c1, x1 = (proc_cpu(pid), proc_ctxsw(pid)) if alive else (c0, x0)
     d1 = dev_stats(*ep.dev)
     st1 = ep.status() if isinstance(ep, TcpActors) and alive else None
-    rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name, "test": test, "rep": rep,
+    rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "link_delay_ms": a.link_delay_ms, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name, "test": test, "rep": rep,
            "secs": secs, "mtu": a.mtu, "unit": UNITS[test], "wall_s": round(t1 - t0, 3), "loadavg": loadavg(),
            "endpoint_cpu_s": round(c1 - c0, 3), "machine_busy_s": round(m1 - m0, 3),
            "client_cpu_s": round((ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime), 3),
@@ -695,7 +697,9 @@ def report(recs, out=sys.stdout):
     secs = recs[0]["secs"] if recs else 0
     p = lambda s="": print(s, file=out)
     label = recs[0].get("label") if recs else ""
-    p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}, run {recs[0]['run'] if recs else '?'} "
+    delay = recs[0].get("link_delay_ms") if recs else 0
+    p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}"
+      f"{f', TcpActors sends delayed {delay} ms by its link impairment' if delay else ''}, run {recs[0]['run'] if recs else '?'} "
       f"({recs[0]['ts'] if recs else ''}); load average during the run {min(r['loadavg'] for r in recs):.1f}..{max(r['loadavg'] for r in recs):.1f}\n")
     head = "| test | unit | " + " | ".join(eps) + " |" + ratio_head(eps)
     p(head)
@@ -799,6 +803,8 @@ def main():
     ap.add_argument("--no-publish", action="store_true", help="reuse the host already published in --work/host")
     ap.add_argument("--host-log-level", default="Warning", help="the host's Logging:LogLevel:Default (default Warning)")
     ap.add_argument("--host-hocon", default="", help="extra HOCON for the host (--TcpActors:Hocon)")
+    ap.add_argument("--link-delay-ms", type=int, default=0,
+                    help="TcpActors endpoints: delay every packet the stack sends by this many ms (its link impairment decorator; 0..999)")
     ap.add_argument("--host-arg", action="append", default=[], metavar="KEY=VALUE",
                     help="extra host configuration, repeatable (e.g. TcpActors:CapturePath=/tmp/tcpa.pcap to capture what the stack sees)")
     ap.add_argument("--tx-queue-len", type=int, default=0, help="the host's TUN device txqueuelen (--TcpActors:TxQueueLength; default: the host's, 1000)")
@@ -820,6 +826,8 @@ def main():
     if a.what == "cleanup":
         cleanup_stale()
         return
+    if not 0 <= a.link_delay_ms <= 999:
+        sys.exit("--link-delay-ms must be 0..999")
     if not 1 <= a.secs <= 60 or not 1 <= a.reps <= 20:
         sys.exit("--secs must be 1..60 and --reps 1..20")
     os.makedirs(os.path.dirname(a.results), exist_ok=True)

@@ -63,6 +63,13 @@ public sealed class EndpointOptions
     public long CaptureMaxBytes { get; set; } = 100L << 20;
     public int CaptureMaxFiles { get; set; } = 1;
 
+    /// <summary>
+    /// Delay added to every packet the stack sends, by the link impairment decorator (Engine.Link.ImpairedLink): a longer
+    /// round trip for tests and benchmarks (bench/run.py --link-delay-ms). Zero: none. Timed by the actor system's
+    /// scheduler, whose tick (akka.scheduler.tick-duration, 10 ms by default) rounds it up.
+    /// </summary>
+    public TimeSpan LinkDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Extra HOCON for the stack (e.g. "tcp-actors.keepalive.enabled = on"); it wins over the defaults.</summary>
     public string Hocon { get; set; } = "";
 
@@ -93,11 +100,14 @@ public sealed class EndpointOptions
             throw new ArgumentException($"TcpActors:DashboardPort {DashboardPort} is a service's port", nameof(DashboardPort));
         if (DiscardPorts.Distinct().Count() != DiscardPorts.Count)
             throw new ArgumentException("TcpActors:DiscardPorts lists a port twice", nameof(DiscardPorts));
+        if (LinkDelay < TimeSpan.Zero || LinkDelay > TimeSpan.FromSeconds(10))
+            throw new ArgumentOutOfRangeException(nameof(LinkDelay), LinkDelay, "TcpActors:LinkDelay must be 0..10 s");
         if (ShutdownGrace < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "TcpActors:ShutdownGrace must not be negative");
     }
 
     public override string ToString() =>
         $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} offload={(Offload ? "on" : "off")} local={LocalAddress} peer={PeerAddress}/{PrefixLength} txqueuelen={TxQueueLength} " +
-        $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} dashboard={(DashboardPort == 0 ? "off" : DashboardPort)} capture={(CapturePath == "" ? "off" : CapturePath)}";
+        $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} dashboard={(DashboardPort == 0 ? "off" : DashboardPort)} capture={(CapturePath == "" ? "off" : CapturePath)}" +
+        (LinkDelay > TimeSpan.Zero ? $" link-delay={LinkDelay.TotalMilliseconds}ms" : "");
 }

@@ -55,6 +55,11 @@ public sealed class DeviceEnvironment : IDisposable
                 _log.LogInformation("Capturing packets to {Path} (at most {Bytes} bytes per file, {Files} files)",
                     _options.CapturePath, _options.CaptureMaxBytes, _options.CaptureMaxFiles);
             }
+            if (_options.LinkDelay > TimeSpan.Zero)
+            {
+                link = new ImpairedLink(link, _scheduler, new ImpairmentSettings(Delay: _options.LinkDelay), ImpairmentSettings.None);
+                _log.LogInformation("Delaying every packet the stack sends by {Delay} ms (link impairment)", _options.LinkDelay.TotalMilliseconds);
+            }
             _log.LogInformation("TUN device {Device} is up: MTU {Mtu}, offloads {Offload}, kernel side {Peer}/{Prefix}", _options.Device, _options.Mtu,
                 _options.Offload ? "on (checksum, TSO4)" : "off", _options.PeerAddress, _options.PrefixLength);
             return link;
