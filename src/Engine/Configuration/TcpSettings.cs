@@ -16,6 +16,7 @@ public sealed record TcpSettings
     public int DefaultMss { get; init; } = 536;
     public int ReceiveWindow { get; init; } = 4194304;
     public int SendBuffer { get; init; } = 262144;
+    public int SendBufferMax { get; init; } = 4194304;
     public int ReassemblyLimit { get; init; } = 4194304;
     /// <summary>Out-of-order bytes held by all connections of a stack together (tcp-actors.reassembly-limit-total).</summary>
     public int ReassemblyLimitTotal { get; init; } = 64 << 20;
@@ -86,6 +87,7 @@ public sealed record TcpSettings
             DefaultMss = Int(c, "default-mss", 88, 65495),
             ReceiveWindow = Int(c, "receive-window", 1, MaxReceiveWindow),
             SendBuffer = Int(c, "send-buffer", 1, int.MaxValue),
+            SendBufferMax = Int(c, "send-buffer-max", 1, int.MaxValue),
             ReassemblyLimit = Int(c, "reassembly-limit", 0, int.MaxValue),
             ReassemblyLimitTotal = Int(c, "reassembly-limit-total", 0, int.MaxValue),
             ReceiveWindowAutoTuning = Bool(c, "receive-window-auto-tuning"),
@@ -121,6 +123,8 @@ public sealed record TcpSettings
             Timestamps = Bool(c, "timestamps"),
             Sack = Bool(c, "sack"),
         };
+        if (s.SendBufferMax < s.SendBuffer)
+            throw Invalid("send-buffer-max", $"{s.SendBufferMax} is below send-buffer ({s.SendBuffer})");
         if (s.MinRto > s.MaxRto)
             throw Invalid("min-rto", $"{s.MinRto} is above max-rto ({s.MaxRto})");
         if (s.InitialRto < s.MinRto || s.InitialRto > s.MaxRto)

@@ -320,6 +320,8 @@ internal sealed partial class ConnectionActor
         if (dataAcked > 0)
         {
             _sendBuffer.Acknowledge(dataAcked);
+            if (_sendBuffer.AutoTuned)
+                _sendBuffer.GrowCapacity((int)Math.Min(_stack.Settings.SendBufferMax, 2L * CcCwnd));   // send-buffer auto-tuning
             FillFromPendingWrite();
         }
         if (_tsOk)

@@ -179,7 +179,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         _stack = p.Stack;
         _tuple = p.Tuple;
         var s = _stack.Settings;
-        _sendBuffer = new SendBuffer(p.Options.SendBufferSize ?? s.SendBuffer);
+        _sendBuffer = new SendBuffer(p.Options.SendBufferSize ?? s.SendBuffer)
+        {
+            AutoTuned = p.Options.SendBufferSize is null && s.SendBufferMax > s.SendBuffer,
+        };
         _rtt = new RttEstimator(s.InitialRto, s.MinRto, s.MaxRto);
         _sendMss = s.DefaultMss;
         _ccAlgorithm = p.Options.CongestionControl ?? s.CongestionControl;

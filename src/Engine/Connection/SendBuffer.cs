@@ -11,13 +11,25 @@ namespace TcpActors.Engine.Connection;
 /// </summary>
 public sealed class SendBuffer(int capacity)
 {
+    private int _capacity = capacity;
     private byte[] _ring = [];
     private int _head;
     private int _count;
 
-    public int Capacity => capacity;
+    /// <summary>How many bytes may be queued; <see cref="GrowCapacity"/> raises it (send-buffer auto-tuning).</summary>
+    public int Capacity => _capacity;
     public int Count => _count;
-    public int Free => capacity - _count;
+    public int Free => _capacity - _count;
+
+    /// <summary>The connection raises the capacity with cwnd (tcp-actors.send-buffer-max); false when the application chose it.</summary>
+    public bool AutoTuned { get; init; }
+
+    /// <summary>Raises <see cref="Capacity"/> to <paramref name="capacity"/> if that is more; it never shrinks (Linux's tcp_sndbuf_expand).</summary>
+    public void GrowCapacity(int capacity)
+    {
+        if (capacity > _capacity)
+            _capacity = capacity;
+    }
 
     /// <summary>Bytes of the ring held now (0 when nothing is queued).</summary>
     public int AllocatedBytes => _ring.Length;
@@ -82,7 +94,7 @@ public sealed class SendBuffer(int capacity)
         int size = Math.Max(4096, _ring.Length);
         while (size < needed)
             size *= 2;
-        size = Math.Min(size, Math.Max(capacity, needed));
+        size = Math.Min(size, Math.Max(_capacity, needed));
         var bigger = ArrayPool<byte>.Shared.Rent(size);
         if (_count > 0)
         {
