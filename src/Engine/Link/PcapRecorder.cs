@@ -107,8 +107,17 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
     private void OpenFile()
     {
         var writer = new CaptureFileWriterDevice(CurrentPath, FileMode.Create);
-        // DLT_RAW (12; PacketDotNet calls it RawLegacy): libpcap writes it to the file as LINKTYPE_RAW (101).
-        writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.RawLegacy, Snaplen = 65535 });
+        try
+        {
+            // DLT_RAW (12; PacketDotNet calls it RawLegacy): libpcap writes it to the file as LINKTYPE_RAW (101).
+            writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.RawLegacy, Snaplen = 65535 });
+        }
+        catch (DllNotFoundException e)
+        {
+            // SharpPcap writes through libpcap; without it the error names 'wpcap', which says nothing on Linux.
+            throw new InvalidOperationException(
+                $"capturing to {CurrentPath} needs libpcap, which could not be loaded (Debian: apt-get install libpcap0.8): {e.Message}", e);
+        }
         _writer = writer;
         _fileBytes = FileHeaderBytes;
     }
