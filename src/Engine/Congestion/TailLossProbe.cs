@@ -87,6 +87,18 @@ public sealed class TailLossProbe(TimeSpan slack, TimeSpan delayedAckAllowance)
     public void Reset() => EndSeq = null;
 
     /// <summary>
+    /// The recovery ended (or another took over): its loss boundary goes, and a probe sent during it is forgotten (its
+    /// verdict belonged to that recovery).
+    /// </summary>
+    public void RecoveryEnded()
+    {
+        LostBelow = null;
+        if (ProbedInRecovery)
+            Reset();
+        ProbedInRecovery = false;
+    }
+
+    /// <summary>
     /// TLP_process_ack (RFC 8985 7.4), as Linux's tcp_process_tlp_ack decides the ambiguous case. Once an ACK
     /// reaches TLP.end_seq: a probe of new data was delivered (no loss); for a retransmitted probe, a D-SACK says
     /// the original arrived too (no loss), an ACK beyond TLP.end_seq says the probe repaired a loss, and a pure

@@ -41,30 +41,35 @@ internal sealed partial class ConnectionActor
 
     private void ArmRackTimer(RackLossDetector rack)
     {
-        if (rack.NextDeadline(ReorderingWindow) is not { } due)
-            return;
-        if (rack.TimerFiresAt <= due && Timers.IsTimerActive(TimerKeys.Rack))
-            return;
-        rack.TimerFiresAt = due;
-        var left = due - Now;
-        Timers.StartSingleTimer(TimerKeys.Rack, RackTimeout.Instance, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        if (rack.NextDeadline(ReorderingWindow) is { } due)
+            rack.TimerFiresAt = ArmTimerBy(TimerKeys.Rack, RackTimeout.Instance, due, rack.TimerFiresAt);
+    }
+
+    /// <summary>
+    /// Fast recovery (RFC 6675) on RACK's verdict, from a timer (the reordering timer, or the probe timeout's RACK
+    /// check) or a probe's ACK: retransmits what is lost as cwnd - pipe allows and restarts the RTO (RFC 6298 5.3; at a
+    /// timeout the probe took over, the timer had stopped). <paramref name="lostBelow"/>: every unSACKed octet below it
+    /// is lost too.
+    /// </summary>
+    private void EnterRackRecovery(SeqNum? lostBelow)
+    {
+        EnterFastRecovery();
+        if (lostBelow is not null)
+            _tlp!.LostBelow = lostBelow;
+        Counters.Add(TcpCounter.RackFastRecoveries);
+        SendInRecovery();
+        RestartRetransmissionTimer();
     }
 
     /// <summary>RFC 8985 6.3: no ACK came since the last SACK; what is lost by now is retransmitted.</summary>
     private void OnRackTimeout()
     {
-        if (_rack is not { } rack || !RackOn || _snd.InFlight == 0
-            || _state is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
+        if (_rack is null || !RackOn || _snd.InFlight == 0 || !SendsData)
             return;
         if (_recover is null)
         {
             if (RackSaysUnaLost)
-            {
-                EnterFastRecovery();
-                Counters.Add(TcpCounter.RackFastRecoveries);
-                SendInRecovery();
-                RestartRetransmissionTimer();
-            }
+                EnterRackRecovery(lostBelow: null);
         }
         else if (PipeRecovery)
         {

@@ -129,13 +129,7 @@ internal sealed partial class ConnectionActor
         {
             _recover = null;
             _rtoRecovery = false;
-            if (_tlp is { } tlp)
-            {
-                tlp.LostBelow = null;
-                if (tlp.ProbedInRecovery)
-                    tlp.Reset();   // its verdict belonged to the recovery that just ended
-                tlp.ProbedInRecovery = false;
-            }
+            _tlp?.RecoveryEnded();
             ResetRecoveryLog();
             if (CcInRecovery)
             {

@@ -357,9 +357,13 @@ internal sealed partial class ConnectionActor
             RestartRetransmissionTimer();               // 5.3
     }
 
+    /// <summary>The synchronized states in which our data may still be in flight or go out.</summary>
+    private bool SendsData =>
+        _state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing;
+
     private void TrySendAfterAck()
     {
-        if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing)
+        if (SendsData)
             TrySend();
     }
 

@@ -19,8 +19,7 @@ internal sealed partial class ConnectionActor
     private TailLossProbe? _tlp;
 
     private bool TlpAllowed =>
-        _sackOk && _stack.Settings.TailLossProbe && _snd.InFlight > 0 && _snd.Wnd > 0
-        && _state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck
+        _sackOk && _stack.Settings.TailLossProbe && _snd.InFlight > 0 && _snd.Wnd > 0 && SendsData
         && (_recover is null || RecoveryProbeAllowed);
 
     /// <summary>
@@ -43,10 +42,7 @@ internal sealed partial class ConnectionActor
         TimeSpan? rtoLeft = _rtoDeadline == Disarmed ? null : _rtoDeadline - now;
         TimeSpan pto = tlp.ProbeTimeout(_rtt.SmoothedRtt, _snd.InFlight <= Smss, rtoLeft);
         tlp.Deadline = now + pto;
-        if (tlp.TimerFiresAt <= tlp.Deadline && Timers.IsTimerActive(TimerKeys.LossProbe))
-            return;
-        tlp.TimerFiresAt = tlp.Deadline;
-        Timers.StartSingleTimer(TimerKeys.LossProbe, LossProbeTimeout.Instance, pto);
+        tlp.TimerFiresAt = ArmTimerBy(TimerKeys.LossProbe, LossProbeTimeout.Instance, tlp.Deadline, tlp.TimerFiresAt);
     }
 
     /// <summary>
@@ -54,23 +50,16 @@ internal sealed partial class ConnectionActor
     /// 7.2): the probe goes out instead of the timeout's retransmission, and restarts the RTO (7.3). Which Akka timer
     /// fires first at the same instant is not defined: this makes the probe win either way.
     /// </summary>
-    private bool LossProbeTakesOverTimeout()
-    {
-        if (_tlp is not { } tlp || tlp.Deadline > Now || !TlpAllowed || tlp.Outstanding)
-            return false;
-        return OnLossProbeTimeout();
-    }
+    private bool LossProbeTakesOverTimeout() => _tlp is { } tlp && tlp.Deadline <= Now && OnLossProbeTimeout();
 
     /// <summary>The probe timer fired: true when a probe or a recovery went out.</summary>
     private bool OnLossProbeTimeout()
     {
         if (_tlp is not { } tlp || tlp.Deadline == Disarmed)
             return false;
-        TimeSpan left = tlp.Deadline - Now;
-        if (left > TimeSpan.Zero)
+        if (tlp.Deadline > Now)
         {
-            tlp.TimerFiresAt = tlp.Deadline;
-            Timers.StartSingleTimer(TimerKeys.LossProbe, LossProbeTimeout.Instance, left);
+            tlp.TimerFiresAt = ArmTimerBy(TimerKeys.LossProbe, LossProbeTimeout.Instance, tlp.Deadline, tlp.TimerFiresAt);
             return false;
         }
         tlp.Deadline = Disarmed;
@@ -81,23 +70,10 @@ internal sealed partial class ConnectionActor
             // SACKed octets lie above a hole that fast retransmit's DupThresh did not call lost. RACK's rule (RFC 8985
             // 6.2) has: the hole was sent before the SACKed segment, whose ACK came RACK.rtt after it, and the PTO
             // (2 * SRTT, at least the reordering window) has passed since that ACK: the hole is lost.
-            EnterProbeRecovery(high);
+            EnterRackRecovery(high);
             return true;
         }
         return SendLossProbe(tlp);
-    }
-
-    /// <summary>
-    /// Fast recovery (RFC 6675) on RACK's verdict: every octet below <paramref name="lostBelow"/> that is not SACKed
-    /// is lost and is retransmitted first, as cwnd - pipe allows.
-    /// </summary>
-    private void EnterProbeRecovery(SeqNum lostBelow)
-    {
-        EnterFastRecovery();
-        _tlp!.LostBelow = lostBelow;
-        Counters.Add(TcpCounter.RackFastRecoveries);
-        SendInRecovery();
-        RestartRetransmissionTimer();   // RFC 6298 5.3 (at a timeout that the probe took over, the timer had stopped)
     }
 
     /// <summary>
@@ -136,7 +112,7 @@ internal sealed partial class ConnectionActor
         {
             if (_recover is null)
             {
-                EnterProbeRecovery(tlp.StartSeq);
+                EnterRackRecovery(tlp.StartSeq);
                 return;
             }
             // A probe in recovery: the holes below it are lost (the same rule); cwnd was reduced already.
@@ -157,10 +133,9 @@ internal sealed partial class ConnectionActor
     {
         if (_tlp is { } tlp)
         {
-            tlp.Reset();
             tlp.Deadline = Disarmed;
-            tlp.LostBelow = null;
-            tlp.ProbedInRecovery = false;
+            tlp.RecoveryEnded();
+            tlp.Reset();
         }
     }
 }

@@ -537,11 +537,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     private void RestartRetransmissionTimer()
     {
-        TimeSpan deadline = Now + _rtt.Rto;
-        if (_rtoTimerFiresAt <= deadline && Timers.IsTimerActive(TimerKeys.Retransmission))
-            _rtoDeadline = deadline;
-        else
-            StartRetransmissionTimer();
+        _rtoDeadline = Now + _rtt.Rto;
+        _rtoTimerFiresAt = ArmTimerBy(TimerKeys.Retransmission, RetransmissionTimeout.Instance, _rtoDeadline, _rtoTimerFiresAt);
     }
 
     /// <summary>The Akka timer fired: false when it fired before the deadline and was re-armed for the rest.</summary>
@@ -549,12 +546,25 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_rtoDeadline == Disarmed)
             return false;   // stopped (5.2): nothing to do, and no re-arm
-        TimeSpan left = _rtoDeadline - Now;
-        if (left <= TimeSpan.Zero)
+        if (_rtoDeadline <= Now)
             return true;
-        _rtoTimerFiresAt = _rtoDeadline;
-        Timers.StartSingleTimer(TimerKeys.Retransmission, RetransmissionTimeout.Instance, left);
+        _rtoTimerFiresAt = ArmTimerBy(TimerKeys.Retransmission, RetransmissionTimeout.Instance, _rtoDeadline, _rtoTimerFiresAt);
         return false;
+    }
+
+    /// <summary>
+    /// The deadline timers' common step (retransmission, delayed ACK, loss probe, RACK): makes sure the Akka timer
+    /// <paramref name="key"/> fires by <paramref name="due"/>. A timer already out that fires no later
+    /// (<paramref name="firesAt"/>) is left alone, since starting one allocates: when it fires early, its handler
+    /// arms it again for the rest. Returns when the timer fires now.
+    /// </summary>
+    private TimeSpan ArmTimerBy(string key, object message, TimeSpan due, TimeSpan firesAt)
+    {
+        if (firesAt <= due && Timers.IsTimerActive(key))
+            return firesAt;
+        TimeSpan left = due - Now;
+        Timers.StartSingleTimer(key, message, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        return due;
     }
 
     // ---------------------------------------------------------------- timers
@@ -630,23 +640,17 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_delayedAckDue != Disarmed)
             return;
-        TimeSpan due = Now + _stack.Settings.DelayedAck;
-        _delayedAckDue = due;
-        if (_delayedAckTimerFiresAt <= due && Timers.IsTimerActive(TimerKeys.DelayedAck))
-            return;
-        _delayedAckTimerFiresAt = due;
-        Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _stack.Settings.DelayedAck);
+        _delayedAckDue = Now + _stack.Settings.DelayedAck;
+        _delayedAckTimerFiresAt = ArmTimerBy(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _delayedAckDue, _delayedAckTimerFiresAt);
     }
 
     private void OnDelayedAckTimeout()
     {
         if (_delayedAckDue == Disarmed)
             return;
-        TimeSpan left = _delayedAckDue - Now;
-        if (left > TimeSpan.Zero)
+        if (_delayedAckDue > Now)
         {
-            _delayedAckTimerFiresAt = _delayedAckDue;
-            Timers.StartSingleTimer(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, left);
+            _delayedAckTimerFiresAt = ArmTimerBy(TimerKeys.DelayedAck, DelayedAckTimeout.Instance, _delayedAckDue, _delayedAckTimerFiresAt);
             return;
         }
         _delayedAckDue = Disarmed;

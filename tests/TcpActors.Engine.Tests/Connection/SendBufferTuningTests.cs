@@ -12,23 +12,14 @@ namespace TcpActors.Engine.Tests.Connection;
 public class SendBufferTuningTests : TimingTestKit
 {
     private const ushort Port = 7;
-    private const uint PeerIss = 1000;
+    private const uint PeerIss = 1000;   // PassiveOpen's
 
     private (ProbeStack s, ScriptedConnection c) Open(string? config = null)
     {
         var settings = config is null ? null : Engine.Configuration.TcpSettings.Create(
             Akka.Configuration.ConfigurationFactory.ParseString(config).WithFallback(Sys.Settings.Config));
         var s = new ProbeStack(this, Origin, settings);
-        var app = CreateTestProbe();
-        s.Manager.Tell(new Bind(app.Ref, Port), app.Ref);
-        app.ExpectMsg<Bound>();
-        s.Inject(40000, Port, TcpFlags.Syn, PeerIss, window: 65535, options: new TcpOptions { Mss = 1460, WindowScale = 7 });
-        var synAck = s.Next();
-        s.Inject(40000, Port, TcpFlags.Ack, PeerIss + 1, synAck.Seq + 1, 65535);
-        app.ExpectMsg<Connected>();
-        var conn = app.LastSender;
-        conn.Tell(new Register(app.Ref), app.Ref);
-        return (s, new ScriptedConnection(s, conn, app, 40000, Port, synAck.Seq, PeerIss));
+        return (s, PassiveOpen(s, Port, synOptions: new TcpOptions { Mss = 1460, WindowScale = 7 }));
     }
 
     /// <summary>Rounds of: everything sent so far is acknowledged segment by segment. Returns the largest flight in bytes.</summary>

@@ -27,21 +27,12 @@ public class TailLossProbeTimingTests : TimingTestKit
     /// <summary>Passive open with SACK, timestamps and no window scaling; the handshake's ACK comes at 20 ms.</summary>
     private ScriptedConnection Open(ProbeStack s)
     {
-        var app = CreateTestProbe();
-        s.Manager.Tell(new Bind(app.Ref, Port), app.Ref);
-        app.ExpectMsg<Bound>();
         var syn = new TcpOptions { Mss = 1460, SackPermitted = true, WindowScale = 0 };
-        syn.SetTimestamps(_peerTs++, 0);
-        s.Inject(40000, Port, TcpFlags.Syn, PeerIss, window: 65535, options: syn);
-        var synAck = s.Next();
-        AdvanceTo(Ms(20));
-        s.Inject(40000, Port, TcpFlags.Ack, PeerIss + 1, synAck.Seq + 1, 65535, options: Ts(_peerTs++, synAck.Tcp.Options.TsVal));
-        app.ExpectMsg<Connected>();
-        var conn = app.LastSender;
-        conn.Tell(new Register(app.Ref), app.Ref);
-        var c = new ScriptedConnection(s, conn, app, 40000, Port, synAck.Seq, PeerIss);
-        Assert.Equal(Ms(20), StatusOf(conn).SmoothedRtt);
-        Assert.Equal(Ms(200), StatusOf(conn).Rto);
+        syn.SetTimestamps(_peerTs, 0);
+        _peerTs += 2;                                            // the SYN's and the handshake ACK's TSvals
+        var c = PassiveOpen(s, Port, ackAfter: Ms(20), synOptions: syn);
+        Assert.Equal(Ms(20), StatusOf(c.Connection).SmoothedRtt);
+        Assert.Equal(Ms(200), StatusOf(c.Connection).Rto);
         return c;
     }
 

@@ -125,17 +125,28 @@ public abstract class TimingTestKit(string? extraConfig = null) : StackTestKit(e
     /// acknowledged after <paramref name="ackAfter"/>; the application registers itself.
     /// </summary>
     protected ScriptedConnection PassiveOpen(ProbeStack s, ushort port = 7, ConnectionOptions? options = null,
-        TimeSpan? ackAfter = null, ushort window = 65535)
+        TimeSpan? ackAfter = null, ushort window = 65535, TcpOptions? synOptions = null)
     {
         var app = CreateTestProbe();
         s.Manager.Tell(new Bind(app.Ref, port, Options: options), app.Ref);
         app.ExpectMsg<Bound>();
-        s.Inject(40000, port, TcpFlags.Syn, 1000, window: window, mss: 1460);
+        if (synOptions is { } syn)
+            s.Inject(40000, port, TcpFlags.Syn, 1000, window: window, options: syn);
+        else
+            s.Inject(40000, port, TcpFlags.Syn, 1000, window: window, mss: 1460);
         var synAck = s.Next();
         Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
         if (ackAfter is { } d && d > TimeSpan.Zero)
             ExpectNothingUntil(s, Elapsed + d);
-        s.Inject(40000, port, TcpFlags.Ack, 1001, synAck.Seq + 1, window);
+        // With timestamps in the SYN, the handshake's ACK carries the SYN's TSval + 1 and echoes the SYN-ACK's.
+        TcpOptions? ackOptions = null;
+        if (synOptions is { HasTimestamps: true } ts)
+        {
+            var o = new TcpOptions();
+            o.SetTimestamps(ts.TsVal + 1, synAck.Tcp.Options.TsVal);
+            ackOptions = o;
+        }
+        s.Inject(40000, port, TcpFlags.Ack, 1001, synAck.Seq + 1, window, options: ackOptions);
         app.ExpectMsg<Connected>();
         var conn = app.LastSender;
         conn.Tell(new Register(app.Ref), app.Ref);
