@@ -21,6 +21,10 @@ public partial class UnprivilegedTests
         f.Namespace.Exec("tuntap", "add", "dev", "tcpa0", "mode", "tun", "user", Nobody.ToString());
         f.Namespace.Exec("tuntap", "add", "dev", "tcpa1", "mode", "tun", "user", "0");
         f.Namespace.Exec("tuntap", "add", "dev", "tcpa2", "mode", "tun");   // no owner, no group
+        // A second device for nobody, for the open through /dev/net/tun: reopening tcpa0 right after closing it can
+        // fail with EBUSY when another test's Process.Start forked while tcpa0 was open (the child holds a copy of
+        // the descriptor until it execs, so the close does not detach the queue yet).
+        f.Namespace.Exec("tuntap", "add", "dev", "tcpa3", "mode", "tun", "user", Nobody.ToString());
 
         // A private clone node of mode 0666 (this machine's /dev/net/tun is 0600; most distributions ship 0666).
         string dir = Directory.CreateTempSubdirectory("tcpa-tun-").FullName;   // mode 0700: let nobody in
@@ -45,7 +49,7 @@ public partial class UnprivilegedTests
                 TunException? e2 = null;
                 try
                 {
-                    using var d = TunDevice.Open("tcpa0");
+                    using var d = TunDevice.Open("tcpa3");
                 }
                 catch (TunException e)
                 {
@@ -67,7 +71,7 @@ public partial class UnprivilegedTests
             {
                 Assert.NotNull(devNetTun);
                 Assert.Equal(13, devNetTun.Errno);
-                Assert.StartsWith("opening TUN device tcpa0 failed: cannot open /dev/net/tun: EACCES", devNetTun.Message);
+                Assert.StartsWith("opening TUN device tcpa3 failed: cannot open /dev/net/tun: EACCES", devNetTun.Message);
             }
         }
         finally
