@@ -27,8 +27,13 @@ public sealed class TcpStack
     /// <summary>The actor system the stack runs in (where adapters such as the Stream API start their actors).</summary>
     public ActorSystem System { get; }
 
-    private TcpStack(ActorSystem system, IActorRef manager, TcpCounters counters, TcpSettings settings, Ipv4Address address)
+    /// <summary>The stack's pool of segment messages (tests look at how many it made).</summary>
+    internal SegmentArrivedPool Arrivals { get; }
+
+    private TcpStack(ActorSystem system, IActorRef manager, TcpCounters counters, TcpSettings settings, Ipv4Address address,
+        SegmentArrivedPool arrivals)
     {
+        Arrivals = arrivals;
         System = system;
         Manager = manager;
         Counters = counters;
@@ -63,6 +68,7 @@ public sealed class TcpStack
         var reassemblyBudget = new ReassemblyBudget(settings.ReassemblyLimitTotal, counters);
         int mss = Math.Max(88, link.Mtu - 40);
         var s = settings;
+        var arrivals = new SegmentArrivedPool();   // outlives restarts of the I/O actor, as the counters do
         var props = IoActor.Props(link.Create, io => new StackContext
         {
             Settings = s,
@@ -76,6 +82,7 @@ public sealed class TcpStack
             ReassemblyBudget = reassemblyBudget,
             Io = io,
             Link = new LinkPort(counters),
+            Arrivals = arrivals,
         }, settings.Dispatcher);
         if (restartBackoff is { } backoff)
         {
@@ -83,6 +90,6 @@ public sealed class TcpStack
                 .WithDispatcher(settings.Dispatcher);
         }
         var manager = name is null ? system.ActorOf(props) : system.ActorOf(props, name);
-        return new TcpStack(system, manager, counters, settings, address);
+        return new TcpStack(system, manager, counters, settings, address, arrivals);
     }
 }

@@ -303,9 +303,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     protected override bool AroundReceive(Receive receive, object message)
     {
+        bool handled = false;
         try
         {
-            return base.AroundReceive(receive, message);
+            handled = base.AroundReceive(receive, message);
+            return handled;
         }
         catch (Exception e)
         {
@@ -315,9 +317,16 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         finally
         {
             // A segment's packet buffer goes back once the segment is processed, whatever the state did with it
-            // (unless its data went to the application as a pooled Received, which then owns the buffer).
+            // (unless its data went to the application as a pooled Received, which then owns the buffer). The
+            // message goes back to its pool too, when the state handled it: an unhandled one is published on the
+            // event stream, and one that failed is the supervisor's to see, so those stay as they are.
             if (message is SegmentArrived m)
-                m.Release();
+            {
+                if (handled)
+                    m.Recycle();
+                else
+                    m.Release();
+            }
         }
     }
 

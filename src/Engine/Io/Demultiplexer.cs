@@ -86,24 +86,23 @@ internal sealed class Demultiplexer(StackContext stack, IActorRef io, ILoggingAd
             Drop(reason);
             return;
         }
-        stack.Counters.Add(TcpCounter.InSegs);
+        var counters = stack.Counters;
+        counters.Add(TcpCounter.InSegs);
         var tuple = FourTuple.OfArriving(ip, seg);
         // The payload is copied off the link's buffer into a packet buffer that the message owns (see SegmentArrived
-        // for who gives it back); a segment without data needs none.
-        SegmentArrived arrived;
-        if (seg.PayloadLength == 0)
+        // for who gives it back); a segment without data needs none. A segment for a connection goes in a pooled
+        // message that the connection recycles; one for the I/O actor (listeners, resets) in a message of its own.
+        byte[]? buffer = null;
+        var payload = ReadOnlyMemory<byte>.Empty;
+        if (seg.PayloadLength > 0)
         {
-            arrived = new SegmentArrived(tuple, seg, ReadOnlyMemory<byte>.Empty, ip.Ecn);
-        }
-        else
-        {
-            byte[] buffer = PacketBuffers.Rent(stack.Counters, seg.PayloadLength);
+            buffer = PacketBuffers.Rent(counters, seg.PayloadLength);
             ip.Payload(packet).Slice(seg.PayloadOffset, seg.PayloadLength).CopyTo(buffer);
-            arrived = new SegmentArrived(tuple, seg, buffer.AsMemory(0, seg.PayloadLength), buffer, stack.Counters, ip.Ecn);
+            payload = buffer.AsMemory(0, seg.PayloadLength);
         }
         if (stack.Connections.TryGet(tuple, out var connection))
-            connection.Tell(arrived, ActorRefs.NoSender);
+            connection.Tell(stack.Arrivals.Rent(tuple, seg, payload, buffer, counters, ip.Ecn), ActorRefs.NoSender);
         else
-            io.Tell(arrived, ActorRefs.NoSender);
+            io.Tell(new SegmentArrived(tuple, seg, payload, buffer, counters, ip.Ecn), ActorRefs.NoSender);
     }
 }

@@ -26,6 +26,8 @@ internal sealed class StackContext
     public required LinkPort Link { get; init; }
     /// <summary>The connections by 4-tuple, written by the I/O actor, read by the link's thread (<see cref="Demultiplexer"/>).</summary>
     public ConnectionTable Connections { get; } = new();
+    /// <summary>The messages the link's thread hands straight to connections, reused (<see cref="SegmentArrivedPool"/>).</summary>
+    public SegmentArrivedPool Arrivals { get; init; } = new();
 
     /// <summary>
     /// What the Props of every connection actor of the stack share: its dispatcher, <c>tcp-actors.connection-mailbox</c>

@@ -11,23 +11,50 @@ namespace TcpActors.Engine.Io;
 /// answered it, the I/O actor after a RST, and the <see cref="DeadLetterReleaser"/> for one that ended in dead letters
 /// (its connection stopped). <see cref="Release"/> is idempotent, so a second release does nothing.
 /// <see cref="Ecn"/> is the ECN field of its IP header (RFC 3168 section 5).
+/// The message object itself may come from a <see cref="SegmentArrivedPool"/> (the segments the link's thread hands
+/// straight to a connection); the connection gives it back once it has handled it (<see cref="Recycle"/>), and after
+/// that nobody may read it. One that ends anywhere else (dead letters, a failure) is left to the garbage collector.
 /// </summary>
-internal sealed class SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters,
-    byte ecn = 0)
+internal sealed class SegmentArrived
 {
-    private byte[]? _buffer = buffer;
+    private byte[]? _buffer;
+    private TcpCounters? _counters;
+    private SegmentArrivedPool? _pool;
+    private int _rented;
 
-    public FourTuple Tuple { get; } = tuple;
-    public TcpSegment Segment { get; } = segment;
-    public ReadOnlyMemory<byte> Payload { get; } = payload;
-    public byte Ecn { get; } = ecn;
+    public FourTuple Tuple { get; private set; }
+    public TcpSegment Segment { get; private set; }
+    public ReadOnlyMemory<byte> Payload { get; private set; }
+    public byte Ecn { get; private set; }
+
+    public SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters,
+        byte ecn = 0) => Set(tuple, segment, payload, buffer, counters, ecn);
 
     /// <summary>A segment whose payload is in no pooled buffer (a private array, or none).</summary>
     public SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte ecn = 0) : this(tuple, segment, payload, null, null, ecn)
     {
     }
 
-    public TcpCounters? Counters => counters;
+    /// <summary>An empty message of <paramref name="pool"/>; <see cref="SegmentArrivedPool.Rent"/> fills it.</summary>
+    internal SegmentArrived(SegmentArrivedPool pool) => _pool = pool;
+
+    public TcpCounters? Counters => _counters;
+
+    /// <summary>Whether this message is out of a pool and not yet given back (tests).</summary>
+    internal bool IsRented => Volatile.Read(ref _rented) != 0;
+
+    internal void Set(FourTuple tuple, TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters, byte ecn)
+    {
+        Tuple = tuple;
+        Segment = segment;
+        Payload = payload;
+        _buffer = buffer;
+        _counters = counters;
+        Ecn = ecn;
+    }
+
+    /// <summary>Marks a pooled message as handed out (<see cref="SegmentArrivedPool.Rent"/>).</summary>
+    internal void MarkRented() => Volatile.Write(ref _rented, 1);
 
     /// <summary>Takes the pooled buffer under <see cref="Payload"/> (null if there is none or it was taken or released).</summary>
     public byte[]? TakeBuffer() => Interlocked.Exchange(ref _buffer, null);
@@ -36,7 +63,21 @@ internal sealed class SegmentArrived(FourTuple tuple, TcpSegment segment, ReadOn
     public void Release()
     {
         if (TakeBuffer() is { } b)
-            PacketBuffers.Return(counters!, b);
+            PacketBuffers.Return(_counters!, b);
+    }
+
+    /// <summary>
+    /// Releases the buffer and gives the message back to its pool, if it came from one and is still out (a second call,
+    /// or a call on a message that is not pooled, only releases). Only its one receiver calls this, once it is done.
+    /// </summary>
+    public void Recycle()
+    {
+        Release();
+        if (_pool is not null && Interlocked.Exchange(ref _rented, 0) == 1)
+        {
+            Payload = default;
+            _pool.Return(this);
+        }
     }
 }
 
