@@ -18,6 +18,7 @@ long allocTotal = 0;
 var running = new Dictionary<string, int>();   // exclusive: top managed frame, managed samples
 var inclusive = new Dictionary<string, int>(); // inclusive: every method on the stack, managed samples
 var byThread = new Dictionary<string, (int managed, int native)>();
+var byThreadEntry = new Dictionary<string, int>(); // managed samples by thread and the outermost TcpActors/Akka frame: what each thread runs
 int managedSamples = 0, nativeSamples = 0;
 
 static string Name(TraceCallStack s) => $"{s.CodeAddress.ModuleName}!{s.CodeAddress.FullMethodName}";
@@ -49,6 +50,12 @@ foreach (var ev in log.Events)
         byThread[thread] = t;
         if (type != 2 || stack == null) continue;
         running[Name(stack)] = running.GetValueOrDefault(Name(stack)) + 1;
+        string entry = "(no TcpActors/Akka frame)";
+        for (var s = stack; s != null; s = s.Caller)
+            if (Ours(Name(s)) && !Name(s).Contains("Akka.Dispatch") && !Name(s).Contains("Akka.Actor.ActorCell") && !Name(s).Contains("Mailbox"))
+                entry = Name(s);
+        string threadEntry = $"{thread}  {entry}";
+        byThreadEntry[threadEntry] = byThreadEntry.GetValueOrDefault(threadEntry) + 1;
         var seen = new HashSet<string>();
         for (var s = stack; s != null; s = s.Caller)
             if (seen.Add(Name(s)))
@@ -69,4 +76,5 @@ Print("allocated bytes by type and allocating TcpActors/Akka method", allocBySit
 Print("thread samples by thread (managed / native)", byThread.OrderByDescending(kv => kv.Value.managed + kv.Value.native).Select(kv => new KeyValuePair<string, string>(kv.Key, $"{kv.Value.managed} / {kv.Value.native}")), v => v);
 Print("managed samples by top frame (exclusive)", running.OrderByDescending(kv => kv.Value), v => $"{v} {100.0 * v / Math.Max(1, managedSamples),5:F1}%");
 Print("managed samples by method on the stack (inclusive)", inclusive.OrderByDescending(kv => kv.Value), v => $"{v} {100.0 * v / Math.Max(1, managedSamples),5:F1}%");
+Print("managed samples by thread and outermost TcpActors/Akka frame (what each thread runs)", byThreadEntry.OrderByDescending(kv => kv.Value), v => $"{v} {100.0 * v / Math.Max(1, managedSamples),5:F1}%");
 return 0;
