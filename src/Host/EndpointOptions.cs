@@ -63,6 +63,9 @@ public sealed class EndpointOptions
     public long CaptureMaxBytes { get; set; } = 100L << 20;
     public int CaptureMaxFiles { get; set; } = 1;
 
+    /// <summary>The capture's settings (when <see cref="CapturePath"/> is set).</summary>
+    public Engine.Link.CaptureSettings CaptureSettings => new(CapturePath, CaptureMaxBytes, CaptureMaxFiles);
+
     /// <summary>
     /// Delay added to every packet the stack sends, by the link impairment decorator (Engine.Link.ImpairedLink): a longer
     /// round trip for tests and benchmarks (bench/run.py --link-delay-ms). Zero: none. Timed by the actor system's

@@ -46,6 +46,37 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
         OpenFile();
     }
 
+    /// <summary>
+    /// Checks, before any device exists, what a recorder to <paramref name="settings"/> will need: valid settings and
+    /// libpcap (a host calls this at startup, so that a missing library stops it at once with a clear error instead
+    /// of failing each time the stack opens its link).
+    /// </summary>
+    public static void EnsureAvailable(CaptureSettings settings)
+    {
+        settings.Validate();
+        // A writer on a scratch file: what OpenFile does, through the same libpcap calls (Pcap.Version hides a
+        // missing library behind a placeholder string).
+        string probe = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tcpa-libpcap-check-{Environment.ProcessId}.pcap");
+        try
+        {
+            using var writer = new CaptureFileWriterDevice(probe, FileMode.Create);
+            writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.RawLegacy, Snaplen = 65535 });
+            writer.Close();
+        }
+        catch (DllNotFoundException e)
+        {
+            throw LibpcapMissing(settings.Path, e);
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+    }
+
+    // SharpPcap writes through libpcap; without it the error names 'wpcap', which says nothing on Linux.
+    private static InvalidOperationException LibpcapMissing(string path, DllNotFoundException e) =>
+        new($"capturing to {path} needs libpcap, which could not be loaded (Debian: apt-get install libpcap0.8): {e.Message}", e);
+
     public int Mtu => _inner.Mtu;
 
     public int GsoMaxSize => _inner.GsoMaxSize;
@@ -114,9 +145,7 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
         }
         catch (DllNotFoundException e)
         {
-            // SharpPcap writes through libpcap; without it the error names 'wpcap', which says nothing on Linux.
-            throw new InvalidOperationException(
-                $"capturing to {CurrentPath} needs libpcap, which could not be loaded (Debian: apt-get install libpcap0.8): {e.Message}", e);
+            throw LibpcapMissing(CurrentPath, e);
         }
         _writer = writer;
         _fileBytes = FileHeaderBytes;

@@ -26,6 +26,8 @@ public sealed class DeviceEnvironment : IDisposable
 
     public static DeviceEnvironment Create(EndpointOptions options, ILogger log, Akka.Actor.IScheduler scheduler)
     {
+        if (options.CapturePath != "")
+            PcapRecorder.EnsureAvailable(options.CaptureSettings);   // before the namespace: nothing to undo
         NetworkNamespace? ns = null;
         if (options.Namespace != "")
         {
@@ -51,7 +53,7 @@ public sealed class DeviceEnvironment : IDisposable
             ILink link = new TunLink(device, _options.Mtu);
             if (_options.CapturePath != "")
             {
-                link = new PcapRecorder(link, _scheduler, new CaptureSettings(_options.CapturePath, _options.CaptureMaxBytes, _options.CaptureMaxFiles));
+                link = new PcapRecorder(link, _scheduler, _options.CaptureSettings);
                 _log.LogInformation("Capturing packets to {Path} (at most {Bytes} bytes per file, {Files} files)",
                     _options.CapturePath, _options.CaptureMaxBytes, _options.CaptureMaxFiles);
             }
