@@ -19,6 +19,8 @@ What it does:
                   tatun0 in namespace -t, with discard also on 9001..9007 for crr
        tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
                   and TSO4: up to 64 KB super-segments each way) on tatun0 in namespace -to
+       tcpactors-b (on request) the tcpactors host again, with --b-hocon and --b-env (environment variables,
+                  e.g. a .NET runtime knob): an A/B comparison of one setting within one run, in namespace -tb
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
      so that a change in the machine's background load hits every endpoint alike):
        bulk     tcpbench bulk -p 9       kernel -> endpoint discard        Gbit/s
@@ -56,9 +58,9 @@ TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
 UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
-ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-newreno")
+ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-newreno", "tcpactors-b")
 # Ratio columns of the tables: (endpoint, over this lwIP build, label), shown when both were measured in the run.
-RATIOS = (("tcpactors", "lwip", "TcpActors / lwIP"), ("tcpactors-offload", "lwip", "offload / lwIP"),
+RATIOS = (("tcpactors", "lwip", "TcpActors / lwIP"), ("tcpactors-offload", "lwip", "offload / lwIP"), ("tcpactors-b", "lwip", "B / lwIP"),
           ("tcpactors", "lwip-tuned", "TcpActors / lwIP rebuilt"), ("tcpactors-offload", "lwip-tuned", "offload / lwIP rebuilt"))
 # The loss test's comparison variant: NewReno without SACK (the defaults are CUBIC with SACK).
 NEWRENO_HOCON = "tcp-actors.congestion-control = newreno\ntcp-actors.sack = off"
@@ -366,16 +368,23 @@ class TcpActors(Endpoint):
             argv += [f"--{k}", v]
         if a.tx_queue_len:
             argv += ["--TcpActors:TxQueueLength", str(a.tx_queue_len)]
-        hocon = "\n".join(h for h in (a.host_hocon, self.extra_hocon) if h)
+        hocon = "\n".join(h for h in (a.host_hocon, self.hocon(a)) if h)
         if hocon:
             argv += ["--TcpActors:Hocon", hocon]
         env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1")
+        env.update(self.extra_env(a))
         f = open(f"{logs}/{self.name}.log", "w")
         self.proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         started.append(self.proc)
         self.dev = (self.ns, "tatun0")
         wait_for("TcpActors to answer ping", lambda: self.proc.poll() is None and ping_ok(self.ns, self.addr), 60)
         wait_for("TcpActors' services", lambda: port_open(self.ns, self.addr, 9007) and port_open(self.ns, self.addr, 19), 30)
+
+    def hocon(self, a):
+        return self.extra_hocon
+
+    def extra_env(self, a):
+        return {}
 
     def pid_for(self, test):
         return self.proc.pid
@@ -417,8 +426,22 @@ class TcpActorsOffload(TcpActors):
     extra_args = ("--TcpActors:Offload", "true")
 
 
+class TcpActorsB(TcpActors):
+    """The tcpactors host again with --b-hocon and --b-env: an A/B comparison of one setting in the same run."""
+    name = "tcpactors-b"
+    addr = "198.18.16.2"
+    peer = "198.18.16.1"
+    suffix = "tb"
+
+    def hocon(self, a):
+        return a.b_hocon
+
+    def extra_env(self, a):
+        return dict(kv.partition("=")[::2] for kv in a.b_env)
+
+
 ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-offload": TcpActorsOffload,
-             "tcpactors-newreno": TcpActorsNewReno}
+             "tcpactors-newreno": TcpActorsNewReno, "tcpactors-b": TcpActorsB}
 
 
 # ------------------------------------------------------------------ impairment: random loss with nftables
@@ -803,6 +826,9 @@ def main():
     ap.add_argument("--no-publish", action="store_true", help="reuse the host already published in --work/host")
     ap.add_argument("--host-log-level", default="Warning", help="the host's Logging:LogLevel:Default (default Warning)")
     ap.add_argument("--host-hocon", default="", help="extra HOCON for the host (--TcpActors:Hocon)")
+    ap.add_argument("--b-hocon", default="", help="endpoint tcpactors-b: extra HOCON for its host (on top of --host-hocon)")
+    ap.add_argument("--b-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="endpoint tcpactors-b: an environment variable for its host, repeatable (e.g. a .NET runtime knob)")
     ap.add_argument("--link-delay-ms", type=int, default=0,
                     help="TcpActors endpoints: delay every packet the stack sends by this many ms (its link impairment decorator; 0..999)")
     ap.add_argument("--host-arg", action="append", default=[], metavar="KEY=VALUE",
