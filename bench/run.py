@@ -833,7 +833,7 @@ def main():
                     help="TcpActors endpoints: delay every packet the stack sends by this many ms (its link impairment decorator; 0..999)")
     ap.add_argument("--host-arg", action="append", default=[], metavar="KEY=VALUE",
                     help="extra host configuration, repeatable (e.g. TcpActors:CapturePath=/tmp/tcpa.pcap to capture what the stack sees)")
-    ap.add_argument("--tx-queue-len", type=int, default=0, help="the host's TUN device txqueuelen (--TcpActors:TxQueueLength; default: the host's, 1000)")
+    ap.add_argument("--tx-queue-len", type=int, default=0, help="the host's TUN device txqueuelen (--TcpActors:TxQueueLength; default: the host's, 8192)")
     ap.add_argument("--trace", nargs="?", const="gc-verbose,dotnet-sampled-thread-time", default="",
                     help="after the reps, run each test once more against TcpActors under dotnet-trace with these profiles "
                          "(default gc-verbose,dotnet-sampled-thread-time) and summarise each trace with bench/tools/TraceSummary")

@@ -30,7 +30,7 @@ public class NamespaceTests
         using var f = new NamespaceFixture();
         string link = f.Namespace.Exec("link", "show", "dev", NamespaceFixture.DeviceName);
         Assert.Contains("mtu 1500", link);
-        Assert.Contains("qlen 1000", link);
+        Assert.Contains($"qlen {DeviceSetup.DefaultTxQueueLength}", link);
         Assert.Contains(",UP", link);
         string addr = f.Namespace.Exec("-4", "addr", "show", "dev", NamespaceFixture.DeviceName);
         Assert.Contains("inet 198.18.0.1/24", addr);
