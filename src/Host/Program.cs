@@ -38,4 +38,15 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointService>()
 builder.Services.AddHostedService<TcpActors.Host.Dashboard.DashboardService>();
 
 using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    await host.RunAsync();
+}
+catch (Exception e)
+{
+    // A configuration the endpoint cannot run with (an option out of range, libpcap missing for a capture, no TUN
+    // device): one line that names it, and exit code 1 rather than the runtime's abort on an unhandled exception.
+    Console.Error.WriteLine($"TcpActors endpoint failed: {(e.InnerException ?? e).Message}");
+    return 1;
+}
+return 0;
