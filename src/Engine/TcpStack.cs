@@ -56,13 +56,18 @@ public sealed class TcpStack
     /// must be bound again: their handlers are told Unbound).
     /// </summary>
     public static TcpStack Start(ActorSystem system, LinkFactory link, Ipv4Address address, TcpSettings? settings = null,
-        string? name = null, ReadOnlySpan<byte> isnSecret = default, (TimeSpan Min, TimeSpan Max)? restartBackoff = null)
+        string? name = null, ReadOnlySpan<byte> isnSecret = default, (TimeSpan Min, TimeSpan Max)? restartBackoff = null) =>
+        Start(system, link, address, settings, name, isnSecret, restartBackoff, clock: null);
+
+    /// <summary>As above, with the stack's protocol clock given (tests count its reads); null: the scheduler's.</summary>
+    internal static TcpStack Start(ActorSystem system, LinkFactory link, Ipv4Address address, TcpSettings? settings,
+        string? name, ReadOnlySpan<byte> isnSecret, (TimeSpan Min, TimeSpan Max)? restartBackoff, IClock? clock)
     {
         // The stack's defaults (its dispatcher among them) become visible to the actor system.
         system.Settings.InjectTopLevelFallback(TcpSettings.DefaultConfig);
         settings ??= TcpSettings.Create(system.Settings.Config);
         var counters = new TcpCounters();
-        var clock = new SchedulerClock(system.Scheduler);
+        clock ??= new SchedulerClock(system.Scheduler);
         var isn = isnSecret.IsEmpty ? IsnGenerator.CreateRandom() : new IsnGenerator(isnSecret);
         var limiter = new ChallengeAckLimiter(clock, settings.ChallengeAckLimit);
         var reassemblyBudget = new ReassemblyBudget(settings.ReassemblyLimitTotal, counters);

@@ -30,13 +30,14 @@ public sealed class ProbeStack
 
     /// <param name="wireName">Name of the link's probe actor; two stacks in one test need two names.</param>
     /// <param name="gsoMaxSize">The link advertises segmentation offload up to this size (0: none).</param>
+    /// <param name="clock">The stack's protocol clock (null: the scheduler's).</param>
     public ProbeStack(Akka.TestKit.Xunit2.TestKit kit, DateTimeOffset origin, Engine.Configuration.TcpSettings? settings = null, int mtu = 1500,
-        string wireName = "wire", int gsoMaxSize = 0)
+        string wireName = "wire", int gsoMaxSize = 0, Engine.Time.IClock? clock = null)
     {
         _wire = kit.CreateTestProbe(wireName);
         _origin = origin;
-        Link = new ProbeLink(_wire.Ref, kit.Sys.Scheduler, mtu, gsoMaxSize);
-        Stack = TcpStack.Start(kit.Sys, Link, StackAddress, settings, isnSecret: new byte[16]);
+        var link = Link = new ProbeLink(_wire.Ref, kit.Sys.Scheduler, mtu, gsoMaxSize);
+        Stack = TcpStack.Start(kit.Sys, new LinkFactory(() => link, link.Mtu, link.GsoMaxSize), StackAddress, settings, null, new byte[16], null, clock);
         // A round trip, so that the I/O actor has started (and started the link) before anything is injected.
         var ready = kit.CreateTestProbe();
         Stack.Manager.Tell(Engine.Io.GetTableSize.Instance, ready.Ref);
