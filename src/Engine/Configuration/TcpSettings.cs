@@ -35,6 +35,8 @@ public sealed record TcpSettings
     public TimeSpan Msl { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan DelayedAck { get; init; } = TimeSpan.FromMilliseconds(40);
     public int QuickAcks { get; init; } = 16;
+    /// <summary>tcp-actors.ack-coalescing: at most this many segments under one ACK at the end of a read batch (2 or less: off).</summary>
+    public int AckCoalescing { get; init; } = 32;
     public bool KeepaliveEnabled { get; init; }
     public TimeSpan KeepaliveIdle { get; init; } = TimeSpan.FromHours(2);
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(75);
@@ -102,6 +104,7 @@ public sealed record TcpSettings
             Msl = Duration(c, "msl"),
             DelayedAck = Duration(c, "delayed-ack", allowZero: true),
             QuickAcks = Int(c, "quick-acks", 0, 65535),
+            AckCoalescing = Int(c, "ack-coalescing", 0, 65535),
             KeepaliveEnabled = Bool(c, "keepalive.enabled"),
             KeepaliveIdle = Duration(c, "keepalive.idle"),
             KeepaliveInterval = Duration(c, "keepalive.interval"),

@@ -201,8 +201,10 @@ internal sealed partial class ConnectionActor
             // With the FIN in order, step eight acknowledges data and FIN in one ACK.
             if ((data.Length > 0 || hadHoles) && !fin && !finReached)
             {
-                if (hadHoles || _quickAcks > 0 || ++_segmentsSinceAck >= 2 || data.Length > _stack.Mss || _stack.Settings.DelayedAck == TimeSpan.Zero)
-                    SendAck();   // at least every second segment (a super-segment from a link with offloads is two or more); at once when a gap is filled, in quick-ACK mode, or delayed ACK is off
+                if (hadHoles || _quickAcks > 0 || data.Length > _stack.Mss || _stack.Settings.DelayedAck == TimeSpan.Zero)
+                    SendAck();   // at once when a gap is filled, in quick-ACK mode, for a super-segment from a link with offloads, or when delayed ACK is off
+                else if (++_segmentsSinceAck >= 2 && !AckWaitsForBatchEnd())
+                    SendAck();   // at least every second segment
                 else
                     StartDelayedAckTimer();
             }

@@ -759,11 +759,37 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         Timers.StartSingleTimer(TimerKeys.TimeWait, TimeWaitTimeout.Instance, 2 * _stack.Settings.Msl);
     }
 
-    /// <summary>Timer messages common to every synchronized state.</summary>
+    /// <summary>
+    /// The ACK that every second segment owes may wait for the end of the link's read batch (<see cref="AckBatch"/>),
+    /// up to tcp-actors.ack-coalescing segments: true when it waits (the delayed-ACK timer still bounds it).
+    /// </summary>
+    private bool AckWaitsForBatchEnd()
+    {
+        if (_segmentsSinceAck >= _stack.Settings.AckCoalescing || !_stack.AckBatch.CanWait)
+            return false;
+        if (!_ackWaitsForBatch)
+        {
+            _ackWaitsForBatch = true;
+            _stack.AckBatch.Add(Self);
+        }
+        return true;
+    }
+
+    private bool _ackWaitsForBatch;
+
+    /// <summary>Timer messages (and the end of a read batch) common to every synchronized state.</summary>
     private bool HandleTimer(object message)
     {
         switch (message)
         {
+            case BatchEnded:
+                _ackWaitsForBatch = false;
+                if (_segmentsSinceAck >= 2)
+                {
+                    Counters.Add(TcpCounter.CoalescedAcks);
+                    SendAck();   // one ACK for the segments of the batch
+                }
+                return true;
             case RetransmissionTimeout:
                 if (RetransmissionTimerFired() && !LossProbeTakesOverTimeout())
                     OnRetransmissionTimeout();

@@ -47,6 +47,9 @@ internal sealed class Demultiplexer(StackContext stack, IActorRef io, ILoggingAd
 
     public void OnLinkFailed(Exception cause) => io.Tell(new LinkFailed(cause));
 
+    /// <summary>The link delivered what was waiting: the ACKs left for the end of the batch go out (<see cref="AckBatch"/>).</summary>
+    public void OnBatchEnd() => stack.AckBatch.Flush();
+
     private void Drop(DropReason reason)
     {
         stack.Counters.Drop(reason);

@@ -66,6 +66,8 @@ public enum TcpCounter
     ChallengeAcks,
     ChallengeAcksSuppressed,
     DelayedAcks,
+    /// <summary>ACKs sent at the end of a read batch for two or more segments of it (tcp-actors.ack-coalescing).</summary>
+    CoalescedAcks,
     KeepaliveProbes,
     KeepaliveTimeouts,
     ZeroWindowProbes,

@@ -36,4 +36,13 @@ public interface ILinkReceiver
 
     /// <summary>The link cannot go on (device gone, I/O error).</summary>
     void OnLinkFailed(Exception cause);
+
+    /// <summary>
+    /// The packets that were waiting have all been delivered (TunLink: a read found the device empty, before the read
+    /// thread blocks). A link that delivers in batches calls it after each batch, on the thread that delivered the
+    /// packets; the others never do.
+    /// </summary>
+    void OnBatchEnd()
+    {
+    }
 }

@@ -108,6 +108,8 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
 
     void ILinkReceiver.OnLinkFailed(Exception cause) => _receiver?.OnLinkFailed(cause);
 
+    void ILinkReceiver.OnBatchEnd() => _receiver?.OnBatchEnd();
+
     private void Record(ReadOnlySpan<byte> packet)
     {
         lock (_gate)

@@ -29,5 +29,8 @@ public sealed class ProbeLink(IActorRef probe, IScheduler scheduler, int mtu = 1
     /// <summary>Makes the link fail, as a TUN device that went away.</summary>
     public void Fail(Exception cause) => _receiver?.OnLinkFailed(cause);
 
+    /// <summary>Ends a batch of injected packets, as TunLink does when its device is empty (<see cref="ILinkReceiver.OnBatchEnd"/>).</summary>
+    public void EndBatch() => _receiver?.OnBatchEnd();
+
     public void Dispose() => _receiver = null;
 }

@@ -220,6 +220,7 @@ public sealed unsafe class TunLink : ILink
         {
             wake.DangerousAddRef(ref wakeAdded);
             TunNative.PollFd* fds = stackalloc TunNative.PollFd[2];
+            bool delivered = false;
             while (!_disposed)
             {
                 int n = _device.TryRead(buffer.AsSpan(0, bufferSize), out int errno);
@@ -234,6 +235,7 @@ public sealed unsafe class TunLink : ILink
                     }
                     Interlocked.Increment(ref _packetsIn);
                     receiver.OnPacket(new ReadOnlySpan<byte>(buffer, headerLength, n - headerLength));
+                    delivered = true;
                     continue;
                 }
                 if (n < 0)
@@ -243,7 +245,13 @@ public sealed unsafe class TunLink : ILink
                     return;
                 }
 
-                // Nothing waiting: sleep until a packet arrives or Dispose signals the eventfd.
+                // Nothing waiting: what this batch owes goes out (the ACKs that waited for its end), then sleep until
+                // a packet arrives or Dispose signals the eventfd.
+                if (delivered)
+                {
+                    delivered = false;
+                    receiver.OnBatchEnd();
+                }
                 if (!PollDevice(fds, wake.Fd, out int pollErrno))
                 {
                     if (!_disposed)
