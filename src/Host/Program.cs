@@ -46,7 +46,10 @@ catch (Exception e)
 {
     // A configuration the endpoint cannot run with (an option out of range, libpcap missing for a capture, no TUN
     // device): one line that names it, and exit code 1 rather than the runtime's abort on an unhandled exception.
-    Console.Error.WriteLine($"TcpActors endpoint failed: {(e.InnerException ?? e).Message}");
+    // The hosting layers may wrap it; their wrappers say nothing of their own.
+    while (e is AggregateException or System.Reflection.TargetInvocationException && e.InnerException is not null)
+        e = e.InnerException;
+    Console.Error.WriteLine($"TcpActors endpoint failed: {e.Message}");
     return 1;
 }
 return 0;
