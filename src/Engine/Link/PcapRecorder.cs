@@ -54,18 +54,12 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
     public static void EnsureAvailable(CaptureSettings settings)
     {
         settings.Validate();
-        // A writer on a scratch file: what OpenFile does, through the same libpcap calls (Pcap.Version hides a
-        // missing library behind a placeholder string).
+        // A writer on a scratch file, opened as OpenFile opens one (Pcap.Version hides a missing library behind a
+        // placeholder string).
         string probe = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tcpa-libpcap-check-{Environment.ProcessId}.pcap");
         try
         {
-            using var writer = new CaptureFileWriterDevice(probe, FileMode.Create);
-            writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.RawLegacy, Snaplen = 65535 });
-            writer.Close();
-        }
-        catch (DllNotFoundException e)
-        {
-            throw LibpcapMissing(settings.Path, e);
+            OpenWriter(probe, settings.Path).Close();
         }
         finally
         {
@@ -73,9 +67,24 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
         }
     }
 
-    // SharpPcap writes through libpcap; without it the error names 'wpcap', which says nothing on Linux.
-    private static InvalidOperationException LibpcapMissing(string path, DllNotFoundException e) =>
-        new($"capturing to {path} needs libpcap, which could not be loaded (Debian: apt-get install libpcap0.8): {e.Message}", e);
+    /// <summary>Creates <paramref name="path"/> and opens a raw-IPv4 capture writer on it; a missing libpcap is reported as
+    /// what capturing to <paramref name="capture"/> needs.</summary>
+    private static CaptureFileWriterDevice OpenWriter(string path, string capture)
+    {
+        var writer = new CaptureFileWriterDevice(path, FileMode.Create);
+        try
+        {
+            // DLT_RAW (12; PacketDotNet calls it RawLegacy): libpcap writes it to the file as LINKTYPE_RAW (101).
+            writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.RawLegacy, Snaplen = 65535 });
+        }
+        catch (DllNotFoundException e)
+        {
+            // SharpPcap writes through libpcap; without it the error names 'wpcap', which says nothing on Linux.
+            throw new InvalidOperationException(
+                $"capturing to {capture} needs libpcap, which could not be loaded (Debian: apt-get install libpcap0.8): {e.Message}", e);
+        }
+        return writer;
+    }
 
     public int Mtu => _inner.Mtu;
 
@@ -139,17 +148,7 @@ public sealed class PcapRecorder : ILink, ILinkReceiver
 
     private void OpenFile()
     {
-        var writer = new CaptureFileWriterDevice(CurrentPath, FileMode.Create);
-        try
-        {
-            // DLT_RAW (12; PacketDotNet calls it RawLegacy): libpcap writes it to the file as LINKTYPE_RAW (101).
-            writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.RawLegacy, Snaplen = 65535 });
-        }
-        catch (DllNotFoundException e)
-        {
-            throw LibpcapMissing(CurrentPath, e);
-        }
-        _writer = writer;
+        _writer = OpenWriter(CurrentPath, CurrentPath);
         _fileBytes = FileHeaderBytes;
     }
 
