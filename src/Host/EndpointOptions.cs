@@ -45,6 +45,13 @@ public sealed class EndpointOptions
     /// </summary>
     public int TxQueueLength { get; set; } = Engine.Link.DeviceSetup.DefaultTxQueueLength;
 
+    /// <summary>
+    /// Busy polling (Linux's net.core.busy_read, counted in reads instead of microseconds): how many more times the
+    /// read thread tries the empty device before it sleeps; 0 sleeps at once. It spends CPU to take the next packet of
+    /// a request/response exchange without a thread wake-up.
+    /// </summary>
+    public int BusyPollReads { get; set; }
+
     /// <summary>The built-in services to serve (echo, discard, status, daytime, chargen).</summary>
     public List<string> Services { get; set; } = ["echo", "discard", "status", "daytime", "chargen"];
 
@@ -88,6 +95,8 @@ public sealed class EndpointOptions
             throw new ArgumentException($"TcpActors:PeerAddress '{PeerAddress}' is not an IPv4 address", nameof(PeerAddress));
         if (TxQueueLength is < 1 or > 1_000_000)
             throw new ArgumentOutOfRangeException(nameof(TxQueueLength), TxQueueLength, "TcpActors:TxQueueLength must be 1..1000000");
+        if (BusyPollReads < 0 || BusyPollReads > Engine.Link.TunLink.MaxBusyPollReads)
+            throw new ArgumentOutOfRangeException(nameof(BusyPollReads), BusyPollReads, $"TcpActors:BusyPollReads must be 0..{Engine.Link.TunLink.MaxBusyPollReads}");
         if (PrefixLength is < 1 or > 30)
             throw new ArgumentOutOfRangeException(nameof(PrefixLength), PrefixLength, "TcpActors:PrefixLength must be 1..30");
         foreach (int port in DiscardPorts)
@@ -110,7 +119,7 @@ public sealed class EndpointOptions
     }
 
     public override string ToString() =>
-        $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} offload={(Offload ? "on" : "off")} local={LocalAddress} peer={PeerAddress}/{PrefixLength} txqueuelen={TxQueueLength} " +
+        $"namespace={(Namespace == "" ? "(current)" : Namespace)} device={Device} mtu={Mtu} offload={(Offload ? "on" : "off")} local={LocalAddress} peer={PeerAddress}/{PrefixLength} txqueuelen={TxQueueLength}{(BusyPollReads > 0 ? $" busy-poll-reads={BusyPollReads}" : "")} " +
         $"services={string.Join(",", Services)}{(DiscardPorts.Count > 0 ? $" discard-ports={string.Join(",", DiscardPorts)}" : "")} dashboard={(DashboardPort == 0 ? "off" : DashboardPort)} capture={(CapturePath == "" ? "off" : CapturePath)}" +
         (LinkDelay > TimeSpan.Zero ? $" link-delay={LinkDelay.TotalMilliseconds}ms" : "");
 }

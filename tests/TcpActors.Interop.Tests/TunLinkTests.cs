@@ -101,6 +101,54 @@ public class TunLinkTests
     }
 
     [RootFact]
+    public void Busy_polling_takes_the_next_packet_of_a_ping_pong_without_sleeping_and_signals_each_batch_end_first()
+    {
+        const int exchanges = 100;
+        using var f = new NamespaceFixture();
+        var link = f.CreateLink(busyPollReads: TunLink.MaxBusyPollReads);
+        var receiver = new CollectingReceiver(port: 9);
+        link.Start(receiver);
+        using var socket = f.CreateSocket(SocketType.Dgram, ProtocolType.Udp);
+
+        // One datagram at a time: each is sent after the previous one arrived, while the read thread polls the
+        // empty device (up to 10,000 reads, milliseconds) instead of sleeping.
+        for (int i = 0; i < exchanges; i++)
+        {
+            socket.SendTo([(byte)i], NamespaceFixture.StackEndPoint(9));
+            Assert.True(receiver.Payloads.TryTake(out var payload, Wait), $"datagram {i} did not arrive");
+            Assert.Equal((byte)i, payload[0]);
+        }
+
+        long polled = link.BusyPolledPackets;
+        Assert.True(polled > 0, "no datagram was taken by busy polling");
+        // A batch's end is signalled before the spinning starts: each busy-polled datagram had one before it, and the
+        // last datagram's batch ends too.
+        Assert.True(SpinWait.SpinUntil(() => receiver.BatchEnds >= polled + 1, Wait), $"{receiver.BatchEnds} batch ends for {polled} busy-polled datagrams");
+        Assert.Null(receiver.Failure);
+        var sw = Stopwatch.StartNew();
+        link.Dispose();
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {sw.Elapsed} while busy polling");
+    }
+
+    [RootFact]
+    public void Without_busy_polling_the_read_thread_sleeps_after_every_batch()
+    {
+        using var f = new NamespaceFixture();
+        var link = f.CreateLink();
+        var receiver = new CollectingReceiver(port: 9);
+        link.Start(receiver);
+        using var socket = f.CreateSocket(SocketType.Dgram, ProtocolType.Udp);
+        for (int i = 0; i < 20; i++)
+        {
+            socket.SendTo([(byte)i], NamespaceFixture.StackEndPoint(9));
+            Assert.True(receiver.Payloads.TryTake(out _, Wait), $"datagram {i} did not arrive");
+        }
+        Assert.Equal(0, link.BusyPolledPackets);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TunLink(f.Device, busyPollReads: -1, ownsDevice: false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TunLink(f.Device, busyPollReads: TunLink.MaxBusyPollReads + 1, ownsDevice: false));
+    }
+
+    [RootFact]
     public void Dispose_stops_an_idle_read_thread_promptly_and_reports_no_failure()
     {
         using var f = new NamespaceFixture();
@@ -174,8 +222,12 @@ public class TunLinkTests
 
     private sealed class CollectingReceiver(ushort port) : ILinkReceiver
     {
+        private int _batchEnds;
         public BlockingCollection<byte[]> Payloads { get; } = new();
         public volatile Exception? Failure;
+        public int BatchEnds => Volatile.Read(ref _batchEnds);
+
+        public void OnBatchEnd() => Interlocked.Increment(ref _batchEnds);
 
         public void OnPacket(ReadOnlySpan<byte> packet)
         {

@@ -7,7 +7,7 @@ namespace TcpActors.Engine.Link;
 /// <summary>
 /// A link over a <see cref="TunDevice"/>. Arriving packets are read by one dedicated background thread into one
 /// reusable buffer and handed to the receiver on that thread (nothing is allocated per packet). The thread reads
-/// until the device is empty, then sleeps in poll() on the device and an eventfd that <see cref="Dispose"/>
+/// until the device is empty (and, with <see cref="BusyPollReads"/>, that many times more), then sleeps in poll() on the device and an eventfd that <see cref="Dispose"/>
 /// signals, so Dispose never waits on a blocked read(). <see cref="Send"/> is one synchronous write() per packet:
 /// a TUN write is one packet and atomic, so sends from several threads need no lock. A packet the kernel refuses
 /// (device down, no buffer space, malformed) is dropped and counted; a read error, an unexpected write error or a
@@ -40,21 +40,41 @@ public sealed unsafe class TunLink : ILink
     private long _superSegmentsIn;
     private long _superSegmentsOut;
     private long _offloadDrops;
+    private long _busyPolledPackets;
     private int _lastOffloadDrop;
 
     /// <param name="device">The open device; disposed with the link when <paramref name="ownsDevice"/>.</param>
     /// <param name="mtu">The device's MTU as configured on the kernel side (ip link set DEV mtu M).</param>
-    public TunLink(TunDevice device, int mtu = 1500, bool ownsDevice = true)
+    /// <param name="busyPollReads">How many more times the read thread tries the empty device before it sleeps in
+    /// poll() (<see cref="BusyPollReads"/>); 0, the default, sleeps at once.</param>
+    public TunLink(TunDevice device, int mtu = 1500, bool ownsDevice = true, int busyPollReads = 0)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentOutOfRangeException.ThrowIfLessThan(mtu, 68);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(mtu, 65535);
+        ArgumentOutOfRangeException.ThrowIfNegative(busyPollReads);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(busyPollReads, MaxBusyPollReads);
         _device = device;
         _ownsDevice = ownsDevice;
         Mtu = mtu;
+        BusyPollReads = busyPollReads;
     }
 
+    /// <summary>The largest <see cref="BusyPollReads"/> (about a millisecond of reads).</summary>
+    public const int MaxBusyPollReads = 10_000;
+
     public int Mtu { get; }
+
+    /// <summary>
+    /// Busy polling, as Linux's net.core.busy_read: after a batch, the read thread tries the empty device this many
+    /// more times (one non-blocking read() each, no clock) before it sleeps in poll(), so that a packet arriving soon
+    /// after (the next request of a request/response exchange) is taken without the cost of waking a sleeping thread.
+    /// It spends CPU for latency; the batch's end is signalled before the spinning starts.
+    /// </summary>
+    public int BusyPollReads { get; }
+
+    /// <summary>Packets the read thread took while busy polling, i.e. without sleeping and being woken for them.</summary>
+    public long BusyPolledPackets => Interlocked.Read(ref _busyPolledPackets);
 
     /// <summary>With offloads the largest IPv4 packet <see cref="Send"/> takes (65535), else 0.</summary>
     public int GsoMaxSize => _device.Offload ? Ipv4Packet.MaxTotalLength : 0;
@@ -221,6 +241,8 @@ public sealed unsafe class TunLink : ILink
             wake.DangerousAddRef(ref wakeAdded);
             TunNative.PollFd* fds = stackalloc TunNative.PollFd[2];
             bool delivered = false;
+            int spins = 0;           // empty reads left before poll()
+            bool spinning = false;   // an empty read since the last packet, and no poll() since
             while (!_disposed)
             {
                 int n = _device.TryRead(buffer.AsSpan(0, bufferSize), out int errno);
@@ -234,8 +256,12 @@ public sealed unsafe class TunLink : ILink
                             Interlocked.Increment(ref _superSegmentsIn);
                     }
                     Interlocked.Increment(ref _packetsIn);
+                    if (spinning)
+                        Interlocked.Increment(ref _busyPolledPackets);
+                    spinning = false;
                     receiver.OnPacket(new ReadOnlySpan<byte>(buffer, headerLength, n - headerLength));
                     delivered = true;
+                    spins = BusyPollReads;
                     continue;
                 }
                 if (n < 0)
@@ -245,13 +271,20 @@ public sealed unsafe class TunLink : ILink
                     return;
                 }
 
-                // Nothing waiting: what this batch owes goes out (the ACKs that waited for its end), then sleep until
-                // a packet arrives or Dispose signals the eventfd.
+                // Nothing waiting: what this batch owes goes out (the ACKs that waited for its end), then, after
+                // BusyPollReads more tries, sleep until a packet arrives or Dispose signals the eventfd.
                 if (delivered)
                 {
                     delivered = false;
                     receiver.OnBatchEnd();
                 }
+                if (spins > 0)
+                {
+                    spins--;
+                    spinning = true;
+                    continue;
+                }
+                spinning = false;
                 if (!PollDevice(fds, wake.Fd, out int pollErrno))
                 {
                     if (!_disposed)

@@ -50,7 +50,7 @@ public sealed class DeviceEnvironment : IDisposable
             if (_options.ConfigureDevice)
                 DeviceSetup.Configure(Namespace?.Name, _options.Device, $"{_options.PeerAddress}/{_options.PrefixLength}", _options.Mtu,
                     _options.TxQueueLength);
-            ILink link = new TunLink(device, _options.Mtu);
+            ILink link = new TunLink(device, _options.Mtu, busyPollReads: _options.BusyPollReads);
             if (_options.CapturePath != "")
             {
                 link = new PcapRecorder(link, _scheduler, _options.CaptureSettings);

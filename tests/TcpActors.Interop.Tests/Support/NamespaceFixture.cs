@@ -56,11 +56,11 @@ public sealed partial class NamespaceFixture : IDisposable
     public TunDevice Device => _device ?? throw new InvalidOperationException("the fixture was created without a device");
 
     /// <summary>A link over the device; the link owns it from now on (and the fixture disposes the link).</summary>
-    public TunLink CreateLink()
+    public TunLink CreateLink(int busyPollReads = 0)
     {
         if (_link is not null)
             throw new InvalidOperationException("the device already has a link");
-        _link = new TunLink(Device, Mtu);
+        _link = new TunLink(Device, Mtu, busyPollReads: busyPollReads);
         return _link;
     }
 
