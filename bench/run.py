@@ -8,13 +8,15 @@ bench/run.py - end-to-end benchmark of the TcpActors endpoint against lwIP and t
     python3 bench/run.py cleanup                       # namespaces left by a run that was killed with SIGKILL
 
 What it does:
-  1. builds the anchors (../shared/anchors: tcpbench.c, lwip_tun.c with Debian's liblwip-dev) and our
-     bench/tools/tcpsink.c into a scratch directory outside the repository (--work, default
-     /tmp/tcpa-bench), and publishes src/Host in Release there;
+  1. builds the anchors (../shared/anchors: tcpbench.c, lwip_tun.c with Debian's liblwip-dev), our
+     bench/tools/tcpsink.c and bench/tools/lwip_chargen.c (the anchor's lwip_tun.c compiled as is, included
+     as a translation unit, plus a raw-API chargen on port 19) into a scratch directory outside the
+     repository (--work, default /tmp/tcpa-bench), and publishes src/Host in Release there;
   2. starts three endpoints, each in network namespaces of its own (names "tcpa-bench-<pid>-..."),
      198.18.0.0/15 addresses only:
        kernel     tcpbench server + tcpsink chargen in namespace -ke, the client in -kc, joined by veth
-       lwip       lwip_tun on TUN device ltun0 in namespace -l (the client is the kernel of -l)
+       lwip       lwip_chargen (lwip_tun's echo and discard, plus chargen 19) on TUN device ltun0 in
+                  namespace -l (the client is the kernel of -l)
        tcpactors  the published host (--TcpActors:Namespace "", --TcpActors:Offload false) on TUN device
                   tatun0 in namespace -t, with discard also on 9001..9007 for crr
        tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
@@ -24,7 +26,7 @@ What it does:
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
      so that a change in the machine's background load hits every endpoint alike):
        bulk     tcpbench bulk -p 9       kernel -> endpoint discard        Gbit/s
-       chargen  tcpsink sink -p 19       endpoint chargen -> kernel        Gbit/s   (lwip_tun has no chargen)
+       chargen  tcpsink sink -p 19       endpoint chargen -> kernel        Gbit/s   (lwIP: lwip_chargen's)
        rr       tcpbench rr -p 7         1-byte round trips, TCP_NODELAY   trans/s
        crr      tcpbench crr             connect+close over 9, 9001..9007  conn/s
      and on request (--tests):
@@ -206,6 +208,9 @@ def build(a):
     print(f"building the anchors and tools into {w}", flush=True)
     sh(f"gcc -O2 -o {w}/tcpbench {ANCHORS}/tcpbench.c")
     sh(f"gcc -O2 $(pkg-config --cflags lwip) -o {w}/lwip_tun {ANCHORS}/lwip_tun.c $(pkg-config --libs lwip) -lpthread")
+    # The lwip endpoints run this one: the anchor's lwip_tun.c included as is, plus chargen on port 19.
+    sh(f"gcc -O2 -Wall $(pkg-config --cflags lwip) -I{ANCHORS} -o {w}/lwip_chargen {REPO}/bench/tools/lwip_chargen.c "
+       f"$(pkg-config --libs lwip) -lpthread")
     sh(f"gcc -O2 -Wall -o {w}/tcpsink {REPO}/bench/tools/tcpsink.c")
     if "lwip-tuned" in a.endpoints.split(","):
         build_lwip_tuned(w)
@@ -219,10 +224,12 @@ DEB_SRC = "/etc/apt/sources.list.d/tcpa-bench-deb-src.sources"
 
 def build_lwip_tuned(w):
     """lwIP 2.1.3 from Debian's source package, with the anchors' tuned lwipopts.h (MSS 64960, 1 MiB windows):
-    what ../shared/anchors/build_tuned.sh does, but into --work. apt-get source needs a deb-src entry; when there is
-    none, one for Debian's main archive is added (file DEB_SRC) and apt-get update is run."""
-    out = f"{w}/lwip_tun_tuned"
-    if os.path.exists(out):
+    what ../shared/anchors/build_tuned.sh does, but into --work and with bench/tools/lwip_chargen.c (the anchor's
+    lwip_tun.c plus chargen) as the program. apt-get source needs a deb-src entry; when there is none, one for
+    Debian's main archive is added (file DEB_SRC) and apt-get update is run."""
+    out = f"{w}/lwip_chargen_tuned"
+    srcs = (f"{REPO}/bench/tools/lwip_chargen.c", f"{ANCHORS}/lwip_tun.c", f"{ANCHORS}/tuned/lwipopts.h")
+    if os.path.exists(out) and all(os.path.getmtime(out) >= os.path.getmtime(f) for f in srcs):
         return
     src = f"{w}/lwip-src"
     if not glob.glob(f"{src}/lwip-*/src/core/tcp.c"):
@@ -237,10 +244,11 @@ def build_lwip_tuned(w):
         os.makedirs(src, exist_ok=True)
         sh(f"cd {src} && apt-get source lwip", capture=False)
     s = glob.glob(f"{src}/lwip-*/src/core/tcp.c")[0].rsplit("/src/core/tcp.c", 1)[0]
-    print("building lwip_tun_tuned (lwIP rebuilt with MSS 64960, 1 MiB windows)", flush=True)
-    sh(f"gcc -O2 -w -I{ANCHORS}/tuned -I{s}/src/include -I{s}/port/include "
+    print("building lwip_chargen_tuned (lwIP rebuilt with MSS 64960, 1 MiB windows)", flush=True)
+    # -I{ANCHORS} after the tuned directory: lwipopts.h comes from tuned/, lwip_tun.c from ANCHORS.
+    sh(f"gcc -O2 -w -I{ANCHORS}/tuned -I{s}/src/include -I{s}/port/include -I{ANCHORS} "
        f"{s}/src/core/*.c {s}/src/core/ipv4/*.c {s}/src/core/ipv6/*.c {s}/src/api/*.c {s}/src/netif/ethernet.c "
-       f"{s}/port/sys_arch.c {ANCHORS}/lwip_tun.c -o {out} -lpthread")
+       f"{s}/port/sys_arch.c {REPO}/bench/tools/lwip_chargen.c -o {out} -lpthread")
 
 
 # ------------------------------------------------------------------ endpoints
@@ -310,7 +318,7 @@ class Lwip(Endpoint):
     addr = "198.18.11.2"
     peer = "198.18.11.1"
     suffix = "l"
-    binary = "lwip_tun"
+    binary = "lwip_chargen"   # the anchor's lwip_tun (echo, discard) compiled with a chargen server on 19
 
     def __init__(self, a):
         self.ns = ns_add(self.suffix)
@@ -321,12 +329,15 @@ class Lwip(Endpoint):
         sh(f"ip -n {self.ns} addr add {self.peer}/24 dev ltun0 && ip -n {self.ns} link set ltun0 mtu {a.mtu} up")
         self.dev = (self.ns, "ltun0")
         wait_for("lwIP to answer ping", lambda: ping_ok(self.ns, self.addr), 10)
+        wait_for("lwIP's chargen", lambda: port_open(self.ns, self.addr, 19), 10)
 
     def supports(self, test):
-        return test not in ("chargen", "chargen-loss", "hold")   # lwip_tun serves echo and discard only; its PCB pool is small
+        # echo and discard (the anchor's code) and chargen (lwip_chargen's); not hold: idle connections are
+        # measured for TcpActors only
+        return test != "hold"
 
     def pid_for(self, test):
-        return self.proc.pid      # ip netns exec execs the program: this is lwip_tun itself
+        return self.proc.pid      # ip netns exec execs the program: this is lwip_chargen itself
 
     def pids(self):
         return [self.proc.pid]
@@ -338,7 +349,7 @@ class LwipTuned(Lwip):
     addr = "198.18.15.2"
     peer = "198.18.15.1"
     suffix = "lt"
-    binary = "lwip_tun_tuned"
+    binary = "lwip_chargen_tuned"
 
 
 class TcpActors(Endpoint):
