@@ -21,6 +21,8 @@ What it does:
                   tatun0 in namespace -t, with discard also on 9001..9007 for crr
        tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
                   and TSO4: up to 64 KB super-segments each way) on tatun0 in namespace -to
+       tcpactors-busypoll (on request) the tcpactors host with --TcpActors:BusyPollReads 2000 (off by default):
+                  the read thread polls the empty device ~0.4 ms before it sleeps, in namespace -tp
        tcpactors-b (on request) the tcpactors host again, with --b-hocon and --b-env (environment variables,
                   e.g. a .NET runtime knob): an A/B comparison of one setting within one run, in namespace -tb
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
@@ -60,13 +62,15 @@ TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
 UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
-ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-newreno", "tcpactors-b")
+ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-busypoll", "tcpactors-newreno", "tcpactors-b")
 # Ratio columns of the tables: (endpoint, over this lwIP build, label), shown when both were measured in the run.
-RATIOS = (("tcpactors", "lwip", "TcpActors / lwIP"), ("tcpactors-offload", "lwip", "offload / lwIP"), ("tcpactors-b", "lwip", "B / lwIP"),
+RATIOS = (("tcpactors", "lwip", "TcpActors / lwIP"), ("tcpactors-offload", "lwip", "offload / lwIP"), ("tcpactors-busypoll", "lwip", "busy poll / lwIP"), ("tcpactors-b", "lwip", "B / lwIP"),
           ("tcpactors", "lwip-tuned", "TcpActors / lwIP rebuilt"), ("tcpactors-offload", "lwip-tuned", "offload / lwIP rebuilt"))
 # The loss test's comparison variant: NewReno without SACK (the defaults are CUBIC with SACK).
 NEWRENO_HOCON = "tcp-actors.congestion-control = newreno\ntcp-actors.sack = off"
 CRR_PORTS = [9001, 9002, 9003, 9004, 9005, 9006, 9007]
+# tcpactors-busypoll: empty reads after a batch before the read thread sleeps (an empty TUN read is ~0.16 us here).
+BUSY_POLL_READS = 2000
 
 created_ns = []   # namespaces this run made (deleted on exit)
 started = []      # Popen objects this run started (stopped by their own process group)
@@ -437,6 +441,16 @@ class TcpActorsOffload(TcpActors):
     extra_args = ("--TcpActors:Offload", "true")
 
 
+class TcpActorsBusyPoll(TcpActors):
+    """The host without offloads and with busy polling (TcpActors:BusyPollReads, off by default): after each batch the
+    read thread tries the empty device BUSY_POLL_READS more times (~0.4 ms here) before it sleeps."""
+    name = "tcpactors-busypoll"
+    addr = "198.18.17.2"
+    peer = "198.18.17.1"
+    suffix = "tp"
+    extra_args = ("--TcpActors:Offload", "false", "--TcpActors:BusyPollReads", str(BUSY_POLL_READS))
+
+
 class TcpActorsB(TcpActors):
     """The tcpactors host again with --b-hocon and --b-env: an A/B comparison of one setting in the same run."""
     name = "tcpactors-b"
@@ -452,7 +466,7 @@ class TcpActorsB(TcpActors):
 
 
 ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-offload": TcpActorsOffload,
-             "tcpactors-newreno": TcpActorsNewReno, "tcpactors-b": TcpActorsB}
+             "tcpactors-busypoll": TcpActorsBusyPoll, "tcpactors-newreno": TcpActorsNewReno, "tcpactors-b": TcpActorsB}
 
 
 # ------------------------------------------------------------------ impairment: random loss with nftables
