@@ -3,9 +3,10 @@
  *
  *   tcpsink sink    -a ADDR [-p 19] [-t 10]   connect, read everything for t seconds, close;
  *                                             prints "RESULT sink <Gbit/s> Gbit/s bytes=N secs=S"
- *   tcpsink chargen [-p 19] [-t 600]          a kernel-socket chargen-like source: accept, write zeros
+ *   tcpsink chargen [-p 19] [-t 600] [-C cc]  a kernel-socket chargen-like source: accept, write zeros
  *                                             until the peer goes away (the kernel endpoint's side);
- *                                             exits by itself after t seconds
+ *                                             exits by itself after t seconds; -C sets the accepted
+ *                                             sockets' congestion control (TCP_CONGESTION, e.g. cubic)
  *
  * Every mode is bounded in time. Part of bench/run.py; not a copy of the anchors' tools.
  */
@@ -13,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,7 +72,7 @@ static int sink(const char *addr, int port, int secs)
     return bytes ? 0 : 1;
 }
 
-static int chargen(int port, int secs)
+static int chargen(int port, int secs, const char *cc)
 {
     signal(SIGPIPE, SIG_IGN);
     alarm(secs);                                /* bounded: SIGALRM ends the process */
@@ -86,6 +88,7 @@ static int chargen(int port, int secs)
             if (errno == EINTR) continue;
             return fail("accept");
         }
+        if (cc && setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)) < 0) return fail("TCP_CONGESTION");
         while (write(c, buf, BUF) > 0)
             ;
         close(c);
@@ -95,22 +98,23 @@ static int chargen(int port, int secs)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s sink -a ADDR [-p 19] [-t secs] | chargen [-p 19] [-t secs]\n", argv[0]);
+        fprintf(stderr, "usage: %s sink -a ADDR [-p 19] [-t secs] | chargen [-p 19] [-t secs] [-C cc]\n", argv[0]);
         return 2;
     }
-    const char *mode = argv[1], *addr = "198.18.0.2";
+    const char *mode = argv[1], *addr = "198.18.0.2", *cc = NULL;
     int port = 19, secs = 0, o;
     optind = 2;
-    while ((o = getopt(argc, argv, "a:p:t:")) != -1) {
+    while ((o = getopt(argc, argv, "a:p:t:C:")) != -1) {
         switch (o) {
         case 'a': addr = optarg; break;
         case 'p': port = atoi(optarg); break;
         case 't': secs = atoi(optarg); break;
+        case 'C': cc = optarg; break;
         default: return 2;
         }
     }
     if (!strcmp(mode, "sink")) return sink(addr, port, secs >= 1 && secs <= 120 ? secs : 10);
-    if (!strcmp(mode, "chargen")) return chargen(port, secs >= 1 && secs <= 3600 ? secs : 600);
+    if (!strcmp(mode, "chargen")) return chargen(port, secs >= 1 && secs <= 3600 ? secs : 600, cc);
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }
