@@ -15,6 +15,8 @@ What it does:
   2. starts three endpoints, each in network namespaces of its own (names "tcpa-bench-<pid>-..."),
      198.18.0.0/15 addresses only:
        kernel     tcpbench server + tcpsink chargen in namespace -ke, the client in -kc, joined by veth
+       kernel-tun (on request) the same servers in -ktb, the client in -kta, joined by two TUN devices and the
+                  anchors' tunfwd: the kernel over a link like ours (--kernel-cc: chargen's congestion control)
        lwip       lwip_chargen (lwip_tun's echo and discard, plus chargen 19) on TUN device ltun0 in
                   namespace -l (the client is the kernel of -l)
        tcpactors  the published host (--TcpActors:Namespace "", --TcpActors:Offload false) on TUN device
@@ -62,7 +64,7 @@ TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
 UNITS = {"bulk": "Gbit/s", "chargen": "Gbit/s", "rr": "trans/s", "crr": "conn/s", "loss": "Gbit/s", "chargen-loss": "Gbit/s", "hold": "B/conn"}
-ENDPOINT_ORDER = ("kernel", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-busypoll", "tcpactors-newreno", "tcpactors-b")
+ENDPOINT_ORDER = ("kernel", "kernel-tun", "lwip", "lwip-tuned", "tcpactors", "tcpactors-offload", "tcpactors-busypoll", "tcpactors-newreno", "tcpactors-b")
 # Ratio columns of the tables: (endpoint, over this lwIP build, label), shown when both were measured in the run.
 RATIOS = (("tcpactors", "lwip", "TcpActors / lwIP"), ("tcpactors-offload", "lwip", "offload / lwIP"), ("tcpactors-busypoll", "lwip", "busy poll / lwIP"), ("tcpactors-b", "lwip", "B / lwIP"),
           ("tcpactors", "lwip-tuned", "TcpActors / lwIP rebuilt"), ("tcpactors-offload", "lwip-tuned", "offload / lwIP rebuilt"))
@@ -211,6 +213,7 @@ def build(a):
     w = a.work
     print(f"building the anchors and tools into {w}", flush=True)
     sh(f"gcc -O2 -o {w}/tcpbench {ANCHORS}/tcpbench.c")
+    sh(f"gcc -O2 -o {w}/tunfwd {ANCHORS}/tunfwd.c -lpthread")
     sh(f"gcc -O2 $(pkg-config --cflags lwip) -o {w}/lwip_tun {ANCHORS}/lwip_tun.c $(pkg-config --libs lwip) -lpthread")
     # The lwip endpoints run this one: the anchor's lwip_tun.c included as is, plus chargen on port 19.
     sh(f"gcc -O2 -Wall $(pkg-config --cflags lwip) -I{ANCHORS} -o {w}/lwip_chargen {REPO}/bench/tools/lwip_chargen.c "
@@ -303,11 +306,15 @@ class Kernel(Endpoint):
         sh(f"ip -n {self.ns} link add tbva type veth peer name tbvb netns {self.sns}")
         sh(f"ip -n {self.ns} addr add 198.18.10.1/24 dev tbva && ip -n {self.ns} link set tbva mtu {a.mtu} up")
         sh(f"ip -n {self.sns} addr add 198.18.10.2/24 dev tbvb && ip -n {self.sns} link set tbvb mtu {a.mtu} up")
-        logs = os.path.join(a.work, "logs")
-        self.server = bg(["ip", "netns", "exec", self.sns, f"{a.work}/tcpbench", "server"], f"{logs}/kernel-tcpbench-server.log")
-        self.chargen = bg(["ip", "netns", "exec", self.sns, f"{a.work}/tcpsink", "chargen", "-p", "19", "-t", "3600"],
-                          f"{logs}/kernel-tcpsink-chargen.log")
+        self.start_servers(a)
         self.dev = (self.ns, "tbva")
+
+    def start_servers(self, a):
+        logs = os.path.join(a.work, "logs")
+        self.server = bg(["ip", "netns", "exec", self.sns, f"{a.work}/tcpbench", "server"], f"{logs}/{self.name}-tcpbench-server.log")
+        cc = ["-C", a.kernel_cc] if a.kernel_cc else []   # the sender of chargen; bulk's sender is the client's default
+        self.chargen = bg(["ip", "netns", "exec", self.sns, f"{a.work}/tcpsink", "chargen", "-p", "19", "-t", "3600"] + cc,
+                          f"{logs}/{self.name}-tcpsink-chargen.log")
         wait_for("the kernel servers", lambda: port_open(self.ns, self.addr, 7) and port_open(self.ns, self.addr, 19), 10)
 
     def pid_for(self, test):
@@ -315,6 +322,29 @@ class Kernel(Endpoint):
 
     def pids(self):
         return [self.server.pid, self.chargen.pid]
+
+
+class KernelTun(Kernel):
+    """The kernel's own TCP on both sides of a TUN path: the client's namespace -kta and the server's -ktb, each with a
+    TUN device, joined by the anchors' tunfwd (one read and one write per packet, as a userspace stack does). The
+    reference for what the kernel itself does over a link like TcpActors' (--kernel-cc picks chargen's sender)."""
+    name = "kernel-tun"
+    addr = "198.18.18.2"
+
+    def __init__(self, a):
+        self.ns = ns_add("kta")
+        self.sns = ns_add("ktb")
+        for ns, ip in ((self.ns, "198.18.18.1"), (self.sns, self.addr)):
+            sh(f"ip -n {ns} tuntap add dev ktun0 mode tun && ip -n {ns} addr add {ip}/24 dev ktun0 && "
+               f"ip -n {ns} link set ktun0 mtu {a.mtu} txqueuelen 8192 up")
+        logs = os.path.join(a.work, "logs")
+        self.fwd = bg([f"{a.work}/tunfwd", self.ns, "ktun0", self.sns, "ktun0"], f"{logs}/kernel-tun-tunfwd.log")
+        wait_for("tunfwd", lambda: ping_ok(self.ns, self.addr), 10)
+        self.start_servers(a)
+        self.dev = (self.ns, "ktun0")
+
+    def pids(self):
+        return [self.server.pid, self.chargen.pid, self.fwd.pid]
 
 
 class Lwip(Endpoint):
@@ -465,7 +495,7 @@ class TcpActorsB(TcpActors):
         return dict(kv.partition("=")[::2] for kv in a.b_env)
 
 
-ENDPOINTS = {"kernel": Kernel, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-offload": TcpActorsOffload,
+ENDPOINTS = {"kernel": Kernel, "kernel-tun": KernelTun, "lwip": Lwip, "lwip-tuned": LwipTuned, "tcpactors": TcpActors, "tcpactors-offload": TcpActorsOffload,
              "tcpactors-busypoll": TcpActorsBusyPoll, "tcpactors-newreno": TcpActorsNewReno, "tcpactors-b": TcpActorsB}
 
 
@@ -854,6 +884,8 @@ def main():
     ap.add_argument("--b-hocon", default="", help="endpoint tcpactors-b: extra HOCON for its host (on top of --host-hocon)")
     ap.add_argument("--b-env", action="append", default=[], metavar="KEY=VALUE",
                     help="endpoint tcpactors-b: an environment variable for its host, repeatable (e.g. a .NET runtime knob)")
+    ap.add_argument("--kernel-cc", default="", help="endpoints kernel and kernel-tun: chargen's congestion control (TCP_CONGESTION, "
+                    "e.g. cubic or reno; default: the kernel's, see sysctl net.ipv4.tcp_congestion_control)")
     ap.add_argument("--link-delay-ms", type=int, default=0,
                     help="TcpActors endpoints: delay every packet the stack sends by this many ms (its link impairment decorator; 0..999)")
     ap.add_argument("--host-arg", action="append", default=[], metavar="KEY=VALUE",
