@@ -17,6 +17,12 @@ public sealed class TcpActorsTransportOptions
 
     /// <summary>The pipes' thresholds and the connections' socket options.</summary>
     public TcpActorsStreamOptions StreamOptions { get; set; } = TcpActorsStreamOptions.Default;
+
+    /// <summary>
+    /// TCP_NODELAY for connections whose <see cref="StreamOptions"/> do not choose: on, as Kestrel's socket transport
+    /// (SocketTransportOptions.NoDelay): a response's last short segment goes without waiting for an ACK.
+    /// </summary>
+    public bool NoDelay { get; set; } = true;
 }
 
 /// <summary>
@@ -40,7 +46,10 @@ public sealed class TcpActorsTransportFactory(IOptions<TcpActorsTransportOptions
         if (ip.Port == 0)
             throw new NotSupportedException("the TcpActors transport needs a port to bind (not 0)");
         var o = options.Value;
-        var listener = await TcpActorsListener.BindAsync(Stack, (ushort)ip.Port, o.Backlog, o.StreamOptions, cancellationToken).ConfigureAwait(false);
+        var streamOptions = o.StreamOptions.ConnectionOptions.NoDelay is null
+            ? o.StreamOptions with { ConnectionOptions = o.StreamOptions.ConnectionOptions with { NoDelay = o.NoDelay } }
+            : o.StreamOptions;
+        var listener = await TcpActorsListener.BindAsync(Stack, (ushort)ip.Port, o.Backlog, streamOptions, cancellationToken).ConfigureAwait(false);
         return new TcpActorsConnectionListener(listener);
     }
 }

@@ -35,7 +35,7 @@ public static class TcpActorsSO
         public override string ToString() => $"KeepAlive({On}, idle {Idle}, interval {Interval}, count {Count})";
     }
 
-    /// <summary>TCP_NODELAY. TcpActors stores it but has no Nagle algorithm yet: it always sends at once.</summary>
+    /// <summary>TCP_NODELAY: on (Akka.IO's default) sends short segments at once; off runs the Nagle algorithm.</summary>
     public sealed class TcpNoDelay(bool on) : Inet.SocketOption
     {
         public bool On { get; } = on;

@@ -73,7 +73,9 @@ internal static class Translate
     /// </summary>
     public static string? Options(IEnumerable<Inet.SocketOption>? options, bool pullMode, out ConnectionOptions result)
     {
-        result = ConnectionOptions.Default with { PullMode = pullMode };
+        // Akka.IO turns Nagle's algorithm off on every connection (TcpConnection.CompleteConnect sets NoDelay), and
+        // options come after: TcpActorsSO.TcpNoDelay(false) turns it back on.
+        result = ConnectionOptions.Default with { PullMode = pullMode, NoDelay = true };
         if (options is null)
             return null;
         foreach (var o in options)

@@ -27,8 +27,10 @@ public sealed record ConnectionOptions
     public Congestion.CongestionAlgorithm? CongestionControl { get; init; }
 
     /// <summary>
-    /// TCP_NODELAY. Stored and reported in <see cref="ConnectionStatus"/>, but it changes nothing yet: the stack has no
-    /// Nagle algorithm and always sends as soon as the window allows (as if no-delay were on).
+    /// TCP_NODELAY; null takes tcp-actors.no-delay (off, as in Linux). Off: the Nagle algorithm (RFC 9293 3.7.4, in
+    /// Linux's form) holds a segment shorter than a full one while an earlier short one is unacknowledged; a FIN or a
+    /// <see cref="Push"/> is never held. On: short segments go as soon as the window allows. Reported in
+    /// <see cref="ConnectionStatus"/>.
     /// </summary>
     public bool? NoDelay { get; init; }
 
@@ -139,8 +141,8 @@ public sealed class Detached : ITcpEvent
 public sealed record Cork(bool On) : ITcpCommand;
 
 /// <summary>
-/// Sends at once the data that corking or <see cref="Write.More"/> holds back (Linux: setting TCP_NODELAY pushes
-/// pending frames). The stack has no Nagle algorithm: nothing else ever waits.
+/// Sends at once the data that corking, <see cref="Write.More"/> or the Nagle algorithm holds back (Linux: setting
+/// TCP_NODELAY pushes pending frames).
 /// </summary>
 public sealed class Push : ITcpCommand
 {

@@ -79,6 +79,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private bool _moreQueued;
     /// <summary>Push (or uncork, or the cork ceiling) asked that the held tail go out now.</summary>
     private bool _pushHeld;
+    /// <summary>Linux snd_sml: the end of the last segment sent that was shorter than a full one (Nagle, Minshall's form).</summary>
+    private SeqNum _sndSml;
+    /// <summary>The persist timer fired as sender SWS avoidance's override timeout (RFC 9293 3.8.6.2.1 rule 4).</summary>
+    private bool _swsOverride;
     /// <summary>tcp(7): "there is a 200 millisecond ceiling on the time for which output is corked by TCP_CORK".</summary>
     private static readonly TimeSpan CorkCeiling = TimeSpan.FromMilliseconds(200);
     private bool _finQueued;
@@ -107,6 +111,12 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private int _persistBackoffs;
     private bool _keepalive;
     // Keepalive's times and probe count: read from the options or settings when used, not kept per connection.
+    /// <summary>TCP_NODELAY: ConnectionOptions.NoDelay, else tcp-actors.no-delay; off means the Nagle algorithm runs.</summary>
+    private bool NoDelay => _options.NoDelay ?? _stack.Settings.NoDelay;
+
+    /// <summary>A segment shorter than a full one is sent and not yet acknowledged (Linux tcp_minshall_check).</summary>
+    private bool SmallSegmentUnacked => _sndSml > _snd.Una && _sndSml <= _snd.Nxt;
+
     private TimeSpan KeepaliveIdle => _options.KeepaliveIdle ?? _stack.Settings.KeepaliveIdle;
     private TimeSpan KeepaliveInterval => _options.KeepaliveInterval ?? _stack.Settings.KeepaliveInterval;
     private int KeepaliveMaxProbes => _options.KeepaliveProbes ?? _stack.Settings.KeepaliveProbes;
@@ -477,6 +487,21 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return false;
             }
             bool fin = last && _finQueued && _pendingWrite is null;
+            if (len < room)
+            {
+                // RFC 9293 3.8.6.2.1 and 3.7.4: a short segment waits for the ACK of an earlier short one (Nagle),
+                // or for more window than a sliver (sender SWS avoidance; with nothing in flight the persist timer
+                // is the override timeout, rule 4).
+                int queued = unsent + (_pendingWrite is null ? 0 : _pendingWrite.Data.Length - _pendingWriteOffset);
+                var verdict = SendRules.Decide(len, room, queued, _snd.Usable, _snd.MaxWnd, nagle: !NoDelay,
+                    SmallSegmentUnacked, force: fin || _pushHeld || _swsOverride);
+                if (verdict != SendVerdict.Send)
+                {
+                    if (verdict == SendVerdict.HoldForWindow && _snd.InFlight == 0)
+                        StartPersistTimer();
+                    return false;
+                }
+            }
             // PSH on the segment that empties the buffer (RFC 9293 3.9.1), unless the last write said More.
             var flags = TcpFlags.Ack | (last && !_moreQueued ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
             if (last)
@@ -489,6 +514,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Counters.Add(TcpCounter.SuperSegmentsOut);
             _lastSentStart = _snd.Nxt;
             _bytesSent += len;
+            if (len % room != 0)
+                _sndSml = _snd.Nxt + len;   // a short segment (or a super-segment with a short tail): Linux tcp_minshall_update
             _snd.Nxt += len + (fin ? 1 : 0);
             _finSent = fin;
             OnSegmentSent();
@@ -708,12 +735,27 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window with one octet, backing off.</summary>
+    /// <summary>
+    /// RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window with one octet, backing off. When the window is open
+    /// but sender SWS avoidance held a sliver of it with nothing in flight, this is the override timeout (3.8.6.2.1
+    /// rule 4, "convenient to combine ... with the timer used to probe zero windows"): what the window allows goes.
+    /// </summary>
     private void OnPersistTimeout()
     {
         int unsent = _sendBuffer.Count - _snd.InFlight;
-        if (_snd.Wnd != 0 || unsent <= 0 || _finSent)
+        if (unsent <= 0 || _finSent)
             return;
+        if (_snd.Wnd != 0)
+        {
+            if (_snd.InFlight == 0 && SendsData)
+            {
+                Counters.Add(TcpCounter.SwsOverrides);
+                _swsOverride = true;
+                TrySend();
+                _swsOverride = false;
+            }
+            return;
+        }
         Counters.Add(TcpCounter.ZeroWindowProbes);
         // The probe octet is sent beyond the window; it is retransmitted by the probe timer, not the RTO timer.
         Emit(TcpFlags.Ack, _snd.Nxt, _rcv.Nxt, _snd.InFlight, 1);
@@ -1040,7 +1082,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler?.BufferedBytes ?? 0, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
         Cc.Cwnd, Cc.Ssthresh, Cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
-        _heldBytes, _readingSuspended, _options.NoDelay ?? false, _sendBuffer.Capacity,
+        _heldBytes, _readingSuspended, NoDelay, _sendBuffer.Capacity,
         Smss, _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>

@@ -71,6 +71,8 @@ public enum TcpCounter
     KeepaliveProbes,
     KeepaliveTimeouts,
     ZeroWindowProbes,
+    /// <summary>Sender SWS avoidance's override timeout sent a sliver of window it had held (RFC 9293 3.8.6.2.1 rule 4).</summary>
+    SwsOverrides,
     /// <summary>Segments we sent that advertised a zero receive window (the application was not reading).</summary>
     ZeroWindowsAdvertised,
     FastRetransmits,

@@ -63,7 +63,10 @@ public class CongestionWindowTests : TimingTestKit
         var c = ActiveOpen(s, NewRenoOptions, window: 4000);
         c.Connection.Tell(Write.Create(Bytes(20_000)), c.App.Ref);
         var sent = DataSegments(s);
-        Assert.Equal(4000, sent.Sum(x => x.Payload.Length));
+        // Two full segments fit the 4,000-byte window; the 1,080 bytes of window left are less than a segment and
+        // less than half the largest window: sender SWS avoidance (RFC 9293 3.8.6.2.1) waits for the window to open.
+        Assert.Equal(2 * 1460, sent.Sum(x => x.Payload.Length));
+        Assert.All(sent, x => Assert.Equal(1460, x.Payload.Length));
     }
 
     [Theory]

@@ -63,7 +63,8 @@ public class CorkTests : TimingTestKit
     public void A_write_with_More_waits_and_Push_sends_it_without_PSH_like_MSG_MORE_then_TCP_NODELAY()
     {
         var s = new ProbeStack(this, Origin);
-        var c = PassiveOpen(s);
+        // TCP_NODELAY on, as the Linux sequence this mirrors: More holds data whether or not Nagle runs.
+        var c = PassiveOpen(s, options: new ConnectionOptions { NoDelay = true });
         c.Connection.Tell(new Write(new byte[40], More: true), c.App.Ref);
         AdvanceTo(Ms(50));
         c.Connection.Tell(new Write(new byte[40], More: true), c.App.Ref);

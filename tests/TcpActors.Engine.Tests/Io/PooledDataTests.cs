@@ -133,7 +133,8 @@ public class PooledDataTests(ITestOutputHelper output) : StackTestKit
         server.Manager.Tell(new Bind(holder, 9), TestActor);
         ExpectMsg<Bound>();
         var writer = CreateTestProbe();
-        client.Manager.Tell(new Connect(ServerAddress, 9), writer.Ref);
+        // TCP_NODELAY: each 1,000-byte write its own segment (Nagle would hold the short ones and coalesce them).
+        client.Manager.Tell(new Connect(ServerAddress, 9, Options: new ConnectionOptions { NoDelay = true }), writer.Ref);
         AdvanceBy(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(1));
         var serverConnection = ExpectMsg<IActorRef>();
         writer.ExpectMsg<Connected>();
