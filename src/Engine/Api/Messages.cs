@@ -141,6 +141,12 @@ public sealed class Detached : ITcpEvent
 public sealed record Cork(bool On) : ITcpCommand;
 
 /// <summary>
+/// TCP_NODELAY on an open connection (Linux allows it at any time): on sends what the Nagle algorithm holds and turns
+/// it off from now on; off turns it back on. At open, <see cref="ConnectionOptions.NoDelay"/> says the same.
+/// </summary>
+public sealed record NoDelay(bool On) : ITcpCommand;
+
+/// <summary>
 /// Sends at once the data that corking, <see cref="Write.More"/> or the Nagle algorithm holds back (Linux: setting
 /// TCP_NODELAY pushes pending frames).
 /// </summary>

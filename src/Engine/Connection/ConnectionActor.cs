@@ -112,7 +112,10 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private bool _keepalive;
     // Keepalive's times and probe count: read from the options or settings when used, not kept per connection.
     /// <summary>TCP_NODELAY: ConnectionOptions.NoDelay, else tcp-actors.no-delay; off means the Nagle algorithm runs.</summary>
-    private bool NoDelay => _options.NoDelay ?? _stack.Settings.NoDelay;
+    private bool NoDelayInEffect => _noDelay ?? _options.NoDelay ?? _stack.Settings.NoDelay;
+
+    /// <summary>Set by the NoDelay command (TCP_NODELAY after open); null: the options' or the stack's.</summary>
+    private bool? _noDelay;
 
     /// <summary>A segment shorter than a full one is sent and not yet acknowledged (Linux tcp_minshall_check).</summary>
     private bool SmallSegmentUnacked => _sndSml > _snd.Una && _sndSml <= _snd.Nxt;
@@ -493,7 +496,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 // or for more window than a sliver (sender SWS avoidance; with nothing in flight the persist timer
                 // is the override timeout, rule 4).
                 int queued = unsent + (_pendingWrite is null ? 0 : _pendingWrite.Data.Length - _pendingWriteOffset);
-                var verdict = SendRules.Decide(len, room, queued, _snd.Usable, _snd.MaxWnd, nagle: !NoDelay,
+                var verdict = SendRules.Decide(len, room, queued, _snd.Usable, _snd.MaxWnd, nagle: !NoDelayInEffect,
                     SmallSegmentUnacked, force: fin || _pushHeld || _swsOverride);
                 if (verdict != SendVerdict.Send)
                 {
@@ -1082,7 +1085,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler?.BufferedBytes ?? 0, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
         Cc.Cwnd, Cc.Ssthresh, Cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
-        _heldBytes, _readingSuspended, NoDelay, _sendBuffer.Capacity,
+        _heldBytes, _readingSuspended, NoDelayInEffect, _sendBuffer.Capacity,
         Smss, _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 
     /// <summary>The commands every state answers the same way. False when the state must decide.</summary>
@@ -1112,6 +1115,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 return true;
             case Push:
                 PushHeld();
+                return true;
+            case NoDelay noDelay:
+                _noDelay = noDelay.On;
+                if (noDelay.On)
+                    PushHeld();   // Linux tcp_sock_set_nodelay: push pending frames
                 return true;
             default:
                 return HandleTimer(message);

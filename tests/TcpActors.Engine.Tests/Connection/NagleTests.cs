@@ -129,6 +129,29 @@ public class NagleTests : TimingTestKit
     }
 
     [Fact]
+    public void The_NoDelay_command_sends_what_Nagle_holds_and_turns_it_off_until_it_is_turned_on_again_like_TCP_NODELAY()
+    {
+        var s = new ProbeStack(this, Origin);
+        var c = PassiveOpen(s);
+        AdvanceTo(S(1));
+        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
+        s.Next();
+        c.Connection.Tell(Write.Create(Bytes(50)), c.App.Ref);
+        s.ExpectNothing();
+        c.Connection.Tell(new NoDelay(true), c.App.Ref);
+        Assert.Equal(50, s.Next().Payload.Length);               // pushed at once
+        c.Connection.Tell(Write.Create(Bytes(20)), c.App.Ref);
+        Assert.Equal(20, s.Next().Payload.Length);               // and nothing waits any more
+        Assert.True(StatusOf(c.Connection).NoDelay);
+
+        c.Connection.Tell(new NoDelay(false), c.App.Ref);
+        c.Connection.Tell(Write.Create(Bytes(30)), c.App.Ref);
+        s.ExpectNothing();                                       // Nagle again: three short segments are out
+        c.FromPeer(TcpFlags.Ack, 1001, c.Iss + 171);
+        Assert.Equal(30, s.Next().Payload.Length);
+    }
+
+    [Fact]
     public void A_sliver_of_window_waits_for_the_override_timeout_when_nothing_is_in_flight_RFC9293_3_8_6_2_1_rule_4()
     {
         var s = new ProbeStack(this, Origin);

@@ -240,6 +240,13 @@ public sealed class Profile
             case "tcp_moderate_rcvbuf":
                 Settings = Settings with { ReceiveWindowAutoTuning = Flag("receive-window-auto-tuning") };
                 break;
+            case "tcp_autocorking":
+                // Linux holds small writes while packets of the flow wait in the qdisc or the device; the stack has
+                // no such queue of its own to look at (Nagle and TCP_CORK still apply): Linux with 0.
+                if (Int() != 0)
+                    throw new UnsupportedException($"{where}: {key}={value}: the stack has no autocorking (Linux tcp_autocorking=0)");
+                Matches("no autocorking, as in the stack");
+                break;
             case "tcp_fastopen":
                 // Client/server Fast Open needs a cookie or a TFO option in the script's packets; without them it changes nothing.
                 Notes.Add($"{key}={value}: the stack has no TCP Fast Open (RFC 7413); scripts without TFO options are unaffected");

@@ -502,14 +502,17 @@ public sealed partial class ScriptRunner
                 sock.Options = sock.Options with { KeepaliveProbes = (int)Int(value, opt) };
                 return Now(0);
             case "TCP_NODELAY":
-                if (Int(value, opt) == 0)
-                    throw new UnsupportedException("TCP_NODELAY 0 (Nagle's algorithm): the stack has no Nagle algorithm, it always sends at once");
-                sock.NoDelay = true;   // the stack never delays small segments: TCP_NODELAY is its only behaviour
-                // Linux: setting TCP_NODELAY pushes what TCP_CORK or MSG_MORE holds back.
-                if (sock.Connection is { } pushed && !sock.Dead)
-                    pushed.Tell(Push.Instance, sock.Sink);
+            {
+                bool on = Int(value, opt) != 0;
+                sock.NoDelay = on;
+                sock.Options = sock.Options with { NoDelay = on };   // for a Bind or Connect still to come
+                // Linux: TCP_NODELAY on an open connection turns Nagle off or on; on pushes what TCP_CORK, MSG_MORE
+                // or Nagle holds back.
+                if (sock.Connection is { } conn && !sock.Dead)
+                    conn.Tell(new NoDelay(on), sock.Sink);
                 Collect();
                 return Now(0);
+            }
             case "TCP_CORK":
             {
                 bool on = Int(value, opt) != 0;
