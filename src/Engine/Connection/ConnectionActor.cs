@@ -79,8 +79,6 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private bool _moreQueued;
     /// <summary>Push (or uncork, or the cork ceiling) asked that the held tail go out now.</summary>
     private bool _pushHeld;
-    /// <summary>Linux snd_sml: the end of the last segment sent that was shorter than a full one (Nagle, Minshall's form).</summary>
-    private SeqNum _sndSml;
     /// <summary>The persist timer fired as sender SWS avoidance's override timeout (RFC 9293 3.8.6.2.1 rule 4).</summary>
     private bool _swsOverride;
     /// <summary>tcp(7): "there is a 200 millisecond ceiling on the time for which output is corked by TCP_CORK".</summary>
@@ -116,9 +114,6 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     /// <summary>Set by the NoDelay command (TCP_NODELAY after open); null: the options' or the stack's.</summary>
     private bool? _noDelay;
-
-    /// <summary>A segment shorter than a full one is sent and not yet acknowledged (Linux tcp_minshall_check).</summary>
-    private bool SmallSegmentUnacked => _sndSml > _snd.Una && _sndSml <= _snd.Nxt;
 
     private TimeSpan KeepaliveIdle => _options.KeepaliveIdle ?? _stack.Settings.KeepaliveIdle;
     private TimeSpan KeepaliveInterval => _options.KeepaliveInterval ?? _stack.Settings.KeepaliveInterval;
@@ -497,7 +492,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 // is the override timeout, rule 4).
                 int queued = unsent + (_pendingWrite is null ? 0 : _pendingWrite.Data.Length - _pendingWriteOffset);
                 var verdict = SendRules.Decide(len, room, queued, _snd.Usable, _snd.MaxWnd, nagle: !NoDelayInEffect,
-                    SmallSegmentUnacked, force: fin || _pushHeld || _swsOverride);
+                    _snd.SmallSegmentUnacked, force: fin || _pushHeld || _swsOverride);
                 if (verdict != SendVerdict.Send)
                 {
                     if (verdict == SendVerdict.HoldForWindow && _snd.InFlight == 0)
@@ -518,7 +513,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _lastSentStart = _snd.Nxt;
             _bytesSent += len;
             if (len % room != 0)
-                _sndSml = _snd.Nxt + len;   // a short segment (or a super-segment with a short tail): Linux tcp_minshall_update
+                _snd.Sml = _snd.Nxt + len;   // a short segment (or a super-segment with a short tail): Linux tcp_minshall_update
             _snd.Nxt += len + (fin ? 1 : 0);
             _finSent = fin;
             OnSegmentSent();

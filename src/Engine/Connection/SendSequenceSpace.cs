@@ -31,12 +31,22 @@ public sealed class SendSequenceSpace
     /// <summary>MAX.SND.WND: the largest window the peer has offered (RFC 5961 section 5.2).</summary>
     public uint MaxWnd { get; private set; }
 
+    /// <summary>
+    /// The end of the last segment sent that was shorter than a full one (Linux snd_sml), for the Nagle algorithm in
+    /// Minshall's form (RFC 9293 Appendix A.3).
+    /// </summary>
+    public SeqNum Sml { get; set; }
+
+    /// <summary>A segment shorter than a full one is sent and not yet acknowledged (Linux tcp_minshall_check).</summary>
+    public bool SmallSegmentUnacked => Sml > Una && Sml <= Nxt;
+
     public void Initialize(SeqNum iss)
     {
         Iss = iss;
         Una = iss;
         Nxt = iss;
         Up = iss;
+        Sml = iss;
     }
 
     /// <summary>Octets sent and not yet acknowledged (SND.NXT - SND.UNA).</summary>

@@ -16,6 +16,28 @@ public class NagleTests : TimingTestKit
 
     private static byte[] Bytes(int n) => new byte[n];
 
+    /// <summary>Passive open; at 1 s a 100-byte write goes out at once (nothing is unacknowledged) and stays unacknowledged.</summary>
+    private ScriptedConnection WithShortSegmentOut(ProbeStack s)
+    {
+        var c = PassiveOpen(s);
+        AdvanceTo(S(1));
+        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
+        var first = s.Next();
+        Assert.Equal(S(1), first.At);
+        Assert.Equal(c.Iss + 1, first.Seq);
+        Assert.Equal(100, first.Payload.Length);
+        return c;
+    }
+
+    /// <summary><see cref="WithShortSegmentOut"/>, then a 50-byte write that Nagle holds.</summary>
+    private ScriptedConnection WithShortWriteHeld(ProbeStack s)
+    {
+        var c = WithShortSegmentOut(s);
+        c.Connection.Tell(Write.Create(Bytes(50)), c.App.Ref);
+        s.ExpectNothing();
+        return c;
+    }
+
     [Fact]
     public void Nagle_is_on_by_default_as_in_Linux_and_TCP_NODELAY_turns_it_off_per_connection_MUST_17()
     {
@@ -29,12 +51,7 @@ public class NagleTests : TimingTestKit
     public void A_short_segment_waits_while_an_earlier_short_one_is_unacknowledged_and_goes_with_its_ACK_RFC9293_3_7_4()
     {
         var s = new ProbeStack(this, Origin);
-        var c = PassiveOpen(s);
-        AdvanceTo(S(1));
-        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
-        var first = s.Next();
-        Assert.Equal(S(1), first.At);                            // nothing unacknowledged: at once
-        Assert.Equal(100, first.Payload.Length);
+        var c = WithShortSegmentOut(s);                          // nothing was unacknowledged: it went at once
         c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
         ExpectNothingUntil(s, S(1) + Ms(30));                    // the first is still out
 
@@ -50,10 +67,7 @@ public class NagleTests : TimingTestKit
     public void Full_segments_are_never_held_only_the_short_tail_waits_for_the_ACK()
     {
         var s = new ProbeStack(this, Origin);
-        var c = PassiveOpen(s);
-        AdvanceTo(S(1));
-        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
-        Assert.Equal(100, s.Next().Payload.Length);
+        var c = WithShortSegmentOut(s);
         c.Connection.Tell(Write.Create(Bytes(3000)), c.App.Ref);
         Assert.Equal(Full, s.Next().Payload.Length);
         Assert.Equal(Full, s.Next().Payload.Length);
@@ -99,12 +113,7 @@ public class NagleTests : TimingTestKit
     public void Close_sends_the_data_Nagle_holds_with_the_FIN_at_once()
     {
         var s = new ProbeStack(this, Origin);
-        var c = PassiveOpen(s);
-        AdvanceTo(S(1));
-        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
-        s.Next();
-        c.Connection.Tell(Write.Create(Bytes(50)), c.App.Ref);
-        s.ExpectNothing();
+        var c = WithShortWriteHeld(s);
         c.Connection.Tell(Close.Instance, c.App.Ref);
         var fin = s.Next();
         Assert.Equal(S(1), fin.At);
@@ -116,12 +125,7 @@ public class NagleTests : TimingTestKit
     public void Push_sends_the_data_Nagle_holds()
     {
         var s = new ProbeStack(this, Origin);
-        var c = PassiveOpen(s);
-        AdvanceTo(S(1));
-        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
-        s.Next();
-        c.Connection.Tell(Write.Create(Bytes(50)), c.App.Ref);
-        s.ExpectNothing();
+        var c = WithShortWriteHeld(s);
         c.Connection.Tell(Push.Instance, c.App.Ref);
         var pushed = s.Next();
         Assert.Equal(S(1), pushed.At);
@@ -132,12 +136,7 @@ public class NagleTests : TimingTestKit
     public void The_NoDelay_command_sends_what_Nagle_holds_and_turns_it_off_until_it_is_turned_on_again_like_TCP_NODELAY()
     {
         var s = new ProbeStack(this, Origin);
-        var c = PassiveOpen(s);
-        AdvanceTo(S(1));
-        c.Connection.Tell(Write.Create(Bytes(100)), c.App.Ref);
-        s.Next();
-        c.Connection.Tell(Write.Create(Bytes(50)), c.App.Ref);
-        s.ExpectNothing();
+        var c = WithShortWriteHeld(s);
         c.Connection.Tell(new NoDelay(true), c.App.Ref);
         Assert.Equal(50, s.Next().Payload.Length);               // pushed at once
         c.Connection.Tell(Write.Create(Bytes(20)), c.App.Ref);

@@ -13,6 +13,22 @@ public class SendRulesTests
         SendRules.Decide(length, Mss, queued, usable, maxWindow, nagle, smallUnacked, force);
 
     [Fact]
+    public void A_short_segment_is_unacknowledged_from_its_send_until_an_ACK_covers_it_across_the_sequence_wrap()
+    {
+        var snd = new SendSequenceSpace();
+        snd.Initialize(0xFFFF_FF00u);
+        Assert.False(snd.SmallSegmentUnacked);                  // nothing sent yet (SND.NXT crossing 0 changes nothing)
+        snd.Nxt = snd.Nxt + 0x200;
+        Assert.False(snd.SmallSegmentUnacked);
+        snd.Sml = snd.Nxt;                                      // a short segment ends at 0x100, past the wrap
+        Assert.True(snd.SmallSegmentUnacked);
+        snd.Una = snd.Nxt - 1;
+        Assert.True(snd.SmallSegmentUnacked);
+        snd.Una = snd.Nxt;                                      // its ACK
+        Assert.False(snd.SmallSegmentUnacked);
+    }
+
+    [Fact]
     public void A_full_sized_segment_always_goes_rule_1_RFC9293_3_8_6_2_1()
     {
         Assert.Equal(SendVerdict.Send, Decide(Mss, queued: 10 * Mss, usable: 10 * Mss, smallUnacked: true));
