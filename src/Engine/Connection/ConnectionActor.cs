@@ -512,7 +512,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Counters.Add(TcpCounter.SuperSegmentsOut);
             _lastSentStart = _snd.Nxt;
             _bytesSent += len;
-            if (len % room != 0)
+            if (len != room && len % room != 0)
                 _snd.Sml = _snd.Nxt + len;   // a short segment (or a super-segment with a short tail): Linux tcp_minshall_update
             _snd.Nxt += len + (fin ? 1 : 0);
             _finSent = fin;

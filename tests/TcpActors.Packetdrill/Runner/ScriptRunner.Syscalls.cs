@@ -235,7 +235,6 @@ public sealed partial class ScriptRunner
             sock.Established = true;
             sock.Options = listener.Options;
             sock.LingerAbort = listener.LingerAbort;
-            sock.NoDelay = listener.NoDelay;
             _lastConnection = sock;
             conn.Tell(new Register(sock.Sink, KeepOpenOnPeerClosed: true), sock.Sink);
             CollectSocket(sock);
@@ -504,8 +503,7 @@ public sealed partial class ScriptRunner
             case "TCP_NODELAY":
             {
                 bool on = Int(value, opt) != 0;
-                sock.NoDelay = on;
-                sock.Options = sock.Options with { NoDelay = on };   // for a Bind or Connect still to come
+                sock.Options = sock.Options with { NoDelay = on };   // for a Bind or Connect still to come, and getsockopt
                 // Linux: TCP_NODELAY on an open connection turns Nagle off or on; on pushes what TCP_CORK, MSG_MORE
                 // or Nagle holds back.
                 if (sock.Connection is { } conn && !sock.Dead)
@@ -554,7 +552,7 @@ public sealed partial class ScriptRunner
             case "TCP_KEEPIDLE": actual = (long)(sock.Options.KeepaliveIdle ?? _profile.Settings.KeepaliveIdle).TotalSeconds; break;
             case "TCP_KEEPINTVL": actual = (long)(sock.Options.KeepaliveInterval ?? _profile.Settings.KeepaliveInterval).TotalSeconds; break;
             case "TCP_KEEPCNT": actual = sock.Options.KeepaliveProbes ?? _profile.Settings.KeepaliveProbes; break;
-            case "TCP_NODELAY": actual = sock.NoDelay ? 1 : 0; break;
+            case "TCP_NODELAY": actual = (sock.Options.NoDelay ?? _profile.Settings.NoDelay) ? 1 : 0; break;
             case "TCP_MAXSEG":
             {
                 // Linux: the send MSS (mss_cache: the peer's MSS less the timestamps option) once connected.

@@ -40,7 +40,6 @@ internal sealed class PdSocket
     public bool Bound { get; set; }
     public ConnectionOptions Options { get; set; } = ConnectionOptions.Default;
     public bool LingerAbort { get; set; }
-    public bool NoDelay { get; set; }
     public bool ReuseAddr { get; set; }
 
     public IActorRef? Listener { get; set; }
