@@ -30,10 +30,14 @@ public sealed class TcpStack
     /// <summary>The stack's pool of segment messages (tests look at how many it made).</summary>
     internal SegmentArrivedPool Arrivals { get; }
 
+    /// <summary>The stack's pool of recycled Received messages (tests look at how many it made).</summary>
+    internal ReceivedPool ReceivedMessages { get; }
+
     private TcpStack(ActorSystem system, IActorRef manager, TcpCounters counters, TcpSettings settings, Ipv4Address address,
-        SegmentArrivedPool arrivals)
+        SegmentArrivedPool arrivals, ReceivedPool receivedMessages)
     {
         Arrivals = arrivals;
+        ReceivedMessages = receivedMessages;
         System = system;
         Manager = manager;
         Counters = counters;
@@ -74,6 +78,7 @@ public sealed class TcpStack
         int mss = Math.Max(88, link.Mtu - 40);
         var s = settings;
         var arrivals = new SegmentArrivedPool();   // outlives restarts of the I/O actor, as the counters do
+        var receivedMessages = new ReceivedPool();
         var props = IoActor.Props(link.Create, io => new StackContext
         {
             Settings = s,
@@ -88,6 +93,7 @@ public sealed class TcpStack
             Io = io,
             Link = new LinkPort(counters),
             Arrivals = arrivals,
+            ReceivedMessages = receivedMessages,
         }, settings.Dispatcher);
         if (restartBackoff is { } backoff)
         {
@@ -95,6 +101,6 @@ public sealed class TcpStack
                 .WithDispatcher(settings.Dispatcher);
         }
         var manager = name is null ? system.ActorOf(props) : system.ActorOf(props, name);
-        return new TcpStack(system, manager, counters, settings, address, arrivals);
+        return new TcpStack(system, manager, counters, settings, address, arrivals, receivedMessages);
     }
 }

@@ -84,8 +84,14 @@ public sealed record Connected(FourTuple Tuple) : ITcpEvent
     public ushort LocalPort => Tuple.LocalPort;
 }
 
-/// <summary>Names the actor that receives this connection's events. Data that arrives before it is held.</summary>
-public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = false, bool PooledData = false) : ITcpCommand;
+/// <summary>
+/// Names the actor that receives this connection's events. Data that arrives before it is held.
+/// <paramref name="PooledData"/>: each <see cref="Received"/> lies in the stack's packet buffer, to be released (see there).
+/// <paramref name="RecycleReceived"/> (implies PooledData): Release gives the Received itself back as well, and the stack
+/// reuses it, so that a data segment allocates nothing on its way to the handler; the handler must not touch a
+/// Received after releasing it.
+/// </summary>
+public sealed record Register(IActorRef Handler, bool KeepOpenOnPeerClosed = false, bool PooledData = false, bool RecycleReceived = false) : ITcpCommand;
 
 /// <summary>
 /// SEND: queue bytes; <paramref name="Ack"/> (if not null) is told to the sender once they are in the send buffer.
@@ -161,12 +167,29 @@ public sealed class Push : ITcpCommand
 /// registered with <see cref="Register.PooledData"/> gets data that lies in one of the stack's packet buffers instead
 /// (no copy, nothing allocated for it): it must copy what it keeps and call <see cref="Release"/> once it is done,
 /// after which <see cref="Data"/> must not be read (a Received that is never released is only garbage-collected, and
-/// the <c>PacketBuffersInUse</c> gauge stays up by one). Do not copy a pooled Received with <c>with</c>.
+/// the <c>PacketBuffersInUse</c> gauge stays up by one). A copy made with <c>with</c> shows the same bytes but owns
+/// nothing: it is valid only while the original is not released.
+/// <para>
+/// With <see cref="Register.RecycleReceived"/> the Received itself goes back to the stack on <see cref="Release"/>
+/// too, and the stack reuses it for a later segment, as an array given back to an <c>ArrayPool</c>: after Release
+/// the handler must not read it, keep it, or release it again. A second Release that comes before the stack has
+/// reused it throws <see cref="InvalidOperationException"/>; one that comes later would release another segment's
+/// buffer, and nothing can tell it apart.
+/// </para>
 /// </summary>
 public sealed record Received(ReadOnlyMemory<byte> Data) : ITcpEvent
 {
+    private ReadOnlyMemory<byte> _data = Data;
     private byte[]? _pooled;
-    private readonly Io.TcpCounters? _counters;
+    private Io.TcpCounters? _counters;
+    private readonly Io.ReceivedPool? _recycler;
+
+    /// <summary>The bytes (for a pooled Received, valid until <see cref="Release"/>).</summary>
+    public ReadOnlyMemory<byte> Data
+    {
+        get => _data;
+        init => _data = value;
+    }
 
     /// <summary>Data that lies in <paramref name="pooled"/>, a packet buffer: the Received owns it until released.</summary>
     internal Received(ReadOnlyMemory<byte> data, byte[] pooled, Io.TcpCounters counters) : this(data)
@@ -175,14 +198,44 @@ public sealed record Received(ReadOnlyMemory<byte> Data) : ITcpEvent
         _counters = counters;
     }
 
+    /// <summary>A message of <paramref name="recycler"/>, empty until <see cref="Lease"/>.</summary>
+    internal Received(Io.ReceivedPool recycler) : this(ReadOnlyMemory<byte>.Empty) => _recycler = recycler;
+
+    /// <summary>A <c>with</c> copy: the same bytes, owning no buffer (so that the two cannot both give it back).</summary>
+    private Received(Received original) => _data = original._data;
+
+    /// <summary>A recycled message takes over <paramref name="buffer"/> for its next holder.</summary>
+    internal void Lease(ReadOnlyMemory<byte> data, byte[] buffer, Io.TcpCounters counters)
+    {
+        _data = data;
+        _counters = counters;
+        Volatile.Write(ref _pooled, buffer);
+    }
+
     /// <summary>The data lies in a pooled packet buffer not yet released.</summary>
     public bool IsPooled => Volatile.Read(ref _pooled) is not null;
 
-    /// <summary>Gives a pooled buffer back to the stack (once; later calls, and calls on a Received that is not pooled, do nothing).</summary>
+    /// <summary>
+    /// Gives a pooled buffer back to the stack, and with <see cref="Register.RecycleReceived"/> this message too. For
+    /// a Received that is not recycled, later calls and calls on one that is not pooled do nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A recycled Received released twice (before the stack reused it).</exception>
     public void Release()
     {
         if (Interlocked.Exchange(ref _pooled, null) is { } buffer)
+        {
             Io.PacketBuffers.Return(_counters!, buffer);
+            if (_recycler is { } pool)
+            {
+                _data = default;
+                pool.Return(this);
+            }
+        }
+        else if (_recycler is not null)
+        {
+            throw new InvalidOperationException(
+                "This Received was released already: with Register.RecycleReceived, Release gives it back to the stack, which reuses it; do not use or release it again");
+        }
     }
 }
 

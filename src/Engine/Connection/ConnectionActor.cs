@@ -890,7 +890,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
         if (data.IsEmpty)
             return;
         if (_pooledData && _handler is not null && segment.TakeBuffer() is { } buffer)
-            DeliverData(new Received(data, buffer, Counters));
+            DeliverData(_recycleReceived ? _stack.ReceivedMessages.Rent(data, buffer, Counters) : new Received(data, buffer, Counters));
         else
             DeliverData(new Received(data.ToArray()));
     }
@@ -955,6 +955,9 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>The handler registered with <see cref="Register.PooledData"/>: in-order data goes to it in packet buffers.</summary>
     private bool _pooledData;
 
+    /// <summary>... and with <see cref="Register.RecycleReceived"/>: in Received messages from the stack's pool.</summary>
+    private bool _recycleReceived;
+
     /// <summary>Held events are dropped (ABORT, detach, stop): pooled data in them goes back to the pool.</summary>
     private void DropHeld()
     {
@@ -970,7 +973,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
     {
         bool first = _handler is null;
         _handler = r.Handler;
-        _pooledData = r.PooledData;
+        _pooledData = r.PooledData || r.RecycleReceived;
+        _recycleReceived = r.RecycleReceived;
         _keepOpenOnPeerClosed = r.KeepOpenOnPeerClosed;
         if (first && IsPassive)
             _listener!.Tell(new ConnectionAccepted(_tuple));
@@ -992,6 +996,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
             _listener!.Tell(new ConnectionAccepted(_tuple));
         _handler = ActorRefs.Nobody;
         _pooledData = false;
+        _recycleReceived = false;
         _closeCommander = null;
         _pendingWriter = null;
         DropHeld();

@@ -28,6 +28,8 @@ internal sealed class StackContext
     public ConnectionTable Connections { get; } = new();
     /// <summary>The messages the link's thread hands straight to connections, reused (<see cref="SegmentArrivedPool"/>).</summary>
     public SegmentArrivedPool Arrivals { get; init; } = new();
+    /// <summary>The Received messages of handlers that recycle them (<see cref="ReceivedPool"/>).</summary>
+    public ReceivedPool ReceivedMessages { get; init; } = new();
     /// <summary>The connections whose ACK waits for the end of the link's read batch (<see cref="AckBatch"/>).</summary>
     public AckBatch AckBatch { get; } = new();
 

@@ -8,7 +8,8 @@ namespace TcpActors.Host.Services;
 /// serves all of the port's connections: it is the Bind handler and registers each connection with itself (every
 /// event comes with its connection as Sender). An idle discard connection costs the stack's connection actor
 /// alone, with no handler actor, mailbox or death watch of its own. Its data stays in the stack's packet buffers
-/// (Register.PooledData): nothing is copied, and each Received is released at once.
+/// (Register.PooledData), and the Received messages are the stack's own, reused (Register.RecycleReceived): nothing is
+/// copied or allocated per segment, and each Received is released at once, before anything else looks at it.
 /// </summary>
 public sealed class DiscardService : UntypedActor
 {
@@ -22,7 +23,7 @@ public sealed class DiscardService : UntypedActor
         switch (message)
         {
             case Connected:
-                Sender.Tell(new Register(Self, KeepOpenOnPeerClosed: true, PooledData: true));   // half-close: we close after the peer
+                Sender.Tell(new Register(Self, KeepOpenOnPeerClosed: true, RecycleReceived: true));   // half-close: we close after the peer
                 break;
             case Received r:
                 r.Release();   // discarded: the packet buffer goes back to the stack

@@ -149,4 +149,63 @@ public class PooledDataTests(ITestOutputHelper output) : StackTestKit
         ExpectMsg<Aborted>();
         Assert.Equal(0, server.Counters[TcpCounter.PacketBuffersInUse]);
     }
+
+    /// <summary>Echo that recycles its Received messages: copies what it writes back, releases, counts the messages it saw.</summary>
+    private sealed class RecyclingEcho(HashSet<Received> seen, int[] count) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case Connected:
+                    Sender.Tell(new Register(Self, RecycleReceived: true));
+                    break;
+                case Received r:
+                    Assert.True(r.IsPooled);
+                    seen.Add(r);
+                    count[0]++;
+                    Sender.Tell(new Write(r.Data.ToArray()));
+                    r.Release();
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void A_handler_that_recycles_Received_gets_every_byte_in_order_from_a_few_reused_messages()
+    {
+        var (client, server) = TwoStacks();
+        var seen = new HashSet<Received>(ReferenceEqualityComparer.Instance);
+        int[] count = [0];
+        var echo = Sys.ActorOf(Props.Create(() => new RecyclingEcho(seen, count)).WithDispatcher(Ctd));
+        server.Manager.Tell(new Bind(echo, 7), TestActor);
+        ExpectMsg<Bound>();
+        var writer = CreateTestProbe();
+        client.Manager.Tell(new Connect(ServerAddress, 7), writer.Ref);
+        AdvanceBy(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(1));
+        writer.ExpectMsg<Connected>();
+        var connection = writer.LastSender;
+        connection.Tell(new Register(writer.Ref), writer.Ref);
+        var sent = new byte[256 * 1024];
+        for (int i = 0; i < sent.Length; i++)
+            sent[i] = (byte)(i * 7 + i / 251);
+        connection.Tell(new Write(sent), writer.Ref);
+        var echoed = new List<byte>();
+        for (int ms = 0; echoed.Count < sent.Length && ms < 10_000; ms++)
+        {
+            AdvanceBy(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+            while (writer.HasMessages)
+            {
+                if (writer.ReceiveOne(TimeSpan.Zero) is Received r)
+                    echoed.AddRange(r.Data.ToArray());
+            }
+        }
+
+        Assert.Equal(sent, echoed.ToArray());   // the echo read each segment before its message was reused
+        output.WriteLine($"{count[0]} Received messages from {seen.Count} objects, {server.ReceivedMessages.Created} made by the pool");
+        Assert.True(count[0] >= sent.Length / 1460, $"{count[0]} messages");
+        Assert.True(seen.Count <= 4, $"{seen.Count} distinct Received objects for {count[0]} segments");   // one in use at a time here
+        Assert.Equal(seen.Count, server.ReceivedMessages.Created);
+        Assert.Equal(0, server.Counters[TcpCounter.PacketBuffersInUse]);
+    }
 }
