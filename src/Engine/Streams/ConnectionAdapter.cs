@@ -10,7 +10,7 @@ namespace TcpActors.Engine.Streams;
 /// The actor between a <see cref="TcpActorsConnection"/>'s pipes and the stack's connection actor, whose handler it is
 /// (registered with KeepOpenOnPeerClosed, so each direction closes on its own).
 /// <list type="bullet">
-/// <item>Input: each Received is written into the input pipe and flushed. A flush that does not complete at once (the
+/// <item>Input: each Received (in the stack's packet buffer, recycled) is written into the input pipe and released, then the pipe is flushed. A flush that does not complete at once (the
 /// application is behind by more than the pause threshold) suspends reading at the stack, whose window then closes;
 /// data still on its way is kept here (at most what the window allowed) until the flush completes, then written, and
 /// reading resumes. PeerClosed completes the pipe after the data.</item>
@@ -105,7 +105,9 @@ internal sealed class ConnectionAdapter : UntypedActor
     private void Attach()
     {
         Context.Watch(_connection!);
-        _connection!.Tell(new Register(Self, KeepOpenOnPeerClosed: true), Self);
+        // The data is copied into the input pipe at once, so it can stay in the stack's packet buffers and the Received
+        // messages be the stack's own, reused: nothing is allocated per segment on the way in.
+        _connection!.Tell(new Register(Self, KeepOpenOnPeerClosed: true, RecycleReceived: true), Self);
         ReadOutput();
     }
 
@@ -153,7 +155,14 @@ internal sealed class ConnectionAdapter : UntypedActor
         switch (message)
         {
             case Received r:
-                OnReceived(r.Data);
+                try
+                {
+                    OnReceived(r.Data);
+                }
+                finally
+                {
+                    r.Release();   // its bytes are in the pipe, or copied into _held
+                }
                 break;
             case InputFlushed f:
                 OnInputFlushed(f);
@@ -275,7 +284,7 @@ internal sealed class ConnectionAdapter : UntypedActor
             return;   // nobody reads any more: dropped (the window stays open)
         if (_flushPending)
         {
-            _held.Enqueue(data);
+            _held.Enqueue(data.ToArray());   // the packet buffer goes back now; only what waits for the flush is copied
             return;
         }
         _conn!.InputWriter.Write(data.Span);

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using TcpActors.Engine;
 using TcpActors.Engine.Api;
+using TcpActors.Engine.Io;
 using TcpActors.Engine.Link;
 using TcpActors.Engine.Streams;
 using TcpActors.Engine.Wire;
@@ -52,6 +53,15 @@ public sealed class StreamTests : IAsyncLifetime
         return data;
     }
 
+    /// <summary>The adapters give every packet buffer back (their Received messages are the stack's, recycled).</summary>
+    private static async Task AssertEveryPacketBufferBack(params TcpStack[] stacks)
+    {
+        for (int i = 0; i < 500 && stacks.Any(s => s.Counters[TcpCounter.PacketBuffersInUse] != 0); i++)
+            await Task.Delay(10);
+        foreach (var s in stacks)
+            Assert.Equal(0, s.Counters[TcpCounter.PacketBuffersInUse]);
+    }
+
     private static async Task<byte[]> ReadToEnd(Stream stream, CancellationToken ct)
     {
         var ms = new MemoryStream();
@@ -93,6 +103,7 @@ public sealed class StreamTests : IAsyncLifetime
         _output.WriteLine($"a->b {wire.AToBCounters} | b->a {wire.BToACounters}");
         Assert.True(wire.AToBCounters.Lost > 0 || wire.BToACounters.Lost > 0, "the wire dropped nothing: the test tested no loss");
         await c.Completion.WaitAsync(cts.Token);
+        await AssertEveryPacketBufferBack(client, server);
     }
 
     [Fact]
@@ -186,6 +197,7 @@ public sealed class StreamTests : IAsyncLifetime
         var got = await reading;
         Assert.Equal(data.Length, got.Length);
         Assert.True(data.AsSpan().SequenceEqual(got), "the bytes differ");
+        await AssertEveryPacketBufferBack(client, server);   // also what waited in the adapter for its flush
     }
 
     [Fact]
