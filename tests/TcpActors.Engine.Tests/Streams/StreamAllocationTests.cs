@@ -65,7 +65,8 @@ public sealed class StreamAllocationTests(ITestOutputHelper output) : IAsyncLife
         double perSegment = (double)bytes / segments;
         output.WriteLine($"{bytes:N0} B allocated in the process while {segments:N0} segments came in: {perSegment:N0} B per segment " +
             $"(both stacks, both adapters, the pipes, the writer's tasks and Akka's dispatch; a copy of each segment's payload would be 1,448 B)");
-        Assert.True(segments >= (total - warmUp) / 1460, $"{segments} segments");
+        // At the first sample the server may have taken in up to a window (4 MiB) more than the reader had read.
+        Assert.True(segments >= (total - warmUp - (4 << 20)) / 1460, $"{segments} segments");
         // The adapter's Received messages are the pool's (without recycling it makes none, and each segment has its own
         // message and copy), and they are reused: the pool makes as many as wait in the adapter's mailbox at once (up to
         // a 4 MiB window's worth when the reader is behind, beyond the 1,024 it keeps), far fewer than the segments.
