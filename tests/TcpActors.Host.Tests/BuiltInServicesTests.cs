@@ -123,6 +123,28 @@ public class BuiltInServicesTests : StackTestKit
     }
 
     [Fact]
+    public void Two_chargen_connections_at_once_each_get_the_whole_stream_from_the_one_shared_write_RFC864()
+    {
+        var (a, aConn) = Open(19);
+        var (b, bConn) = Open(19);
+        var fromA = new List<byte>();
+        var fromB = new List<byte>();
+        // Read both side by side, so that each connection has its write of the shared block out at the same time.
+        for (int i = 0; i < 40 && (fromA.Count < 200_000 || fromB.Count < 200_000); i++)
+        {
+            fromA.AddRange(Read(a, 5_000));
+            fromB.AddRange(Read(b, 5_000));
+        }
+        Assert.True(fromA.Count >= 200_000 && fromB.Count >= 200_000, $"{fromA.Count} and {fromB.Count} bytes");
+        Assert.Equal(ChargenService.Expected(fromA.Count), fromA.ToArray());
+        Assert.Equal(ChargenService.Expected(fromB.Count), fromB.ToArray());
+        aConn.Tell(ConfirmedClose.Instance, a.Ref);
+        bConn.Tell(ConfirmedClose.Instance, b.Ref);
+        Read(a, 0, untilPeerClosed: true);
+        Read(b, 0, untilPeerClosed: true);
+    }
+
+    [Fact]
     public void Status_lists_the_connection_table_and_the_counters()
     {
         var (echoApp, echoConn) = Open(7);

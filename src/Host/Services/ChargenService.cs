@@ -6,8 +6,8 @@ namespace TcpActors.Host.Services;
 
 /// <summary>
 /// Character generator (RFC 864, port 19): sends lines of 72 printable characters, each starting one
-/// character further along the 95-character ring, until the peer closes. Writes are slices of one static
-/// block that holds the ring nine times over (nothing is allocated per write). A write of 63 KB that does not fit
+/// character further along the 95-character ring, until the peer closes. Every write is one static message: a slice
+/// of one static block that holds the ring nine times over (nothing is allocated per write). A write of 63 KB that does not fit
 /// waits inside the connection, which moves it into the send buffer as ACKs free space and acks it when it is all
 /// in: so the buffer stays full without a round trip through this actor per block.
 /// </summary>
@@ -19,6 +19,11 @@ public sealed class ChargenService(IActorRef connection) : ServiceHandler(connec
     /// <summary>Bytes per write: 855 lines (9 cycles, 63,270 bytes), so every write starts where the last ended.</summary>
     private const int WriteLength = 9 * CycleLength;
     private static readonly byte[] Block = MakeBlock(cycles: 9);
+    /// <summary>
+    /// The one write every chargen connection sends, again and again: a connection holds it until it is all in the send
+    /// buffer and acks it before the next is told, and nothing in it changes, so one message serves all.
+    /// </summary>
+    private static readonly Write NextBlock = new(new ReadOnlyMemory<byte>(Block, 0, WriteLength), Ack.Instance);
     private bool _stopped;
 
     private sealed class Ack
@@ -64,7 +69,7 @@ public sealed class ChargenService(IActorRef connection) : ServiceHandler(connec
     {
         if (_stopped)
             return;
-        Connection.Tell(new Write(new ReadOnlyMemory<byte>(Block, 0, WriteLength), Ack.Instance));
+        Connection.Tell(NextBlock);
     }
 
     protected override bool Handle(object message)
