@@ -32,6 +32,15 @@ public sealed class RackLossDetector
     /// </summary>
     public static TimeSpan ReorderingWindow(TimeSpan? srtt, TimeSpan fallback) => srtt is { } s ? s / 4 : fallback;
 
+    /// <summary>
+    /// RACK.reo_wnd with the first rule of RFC 8985 6.2 step 4: while no reordering has been seen on the connection
+    /// (RACK.reord is FALSE) and it is in loss recovery, 0, so that a hole below a SACK is lost as soon as the SACK
+    /// arrives (Linux's tcp_rack_reo_wnd does the same). Otherwise as <see cref="ReorderingWindow(TimeSpan?, TimeSpan)"/>.
+    /// The rule's other half (DupThresh segments SACKed) is RFC 6675's IsLost, which starts recovery at once anyway.
+    /// </summary>
+    public static TimeSpan ReorderingWindow(TimeSpan? srtt, TimeSpan fallback, bool reorderingSeen, bool inRecovery) =>
+        !reorderingSeen && inRecovery ? TimeSpan.Zero : ReorderingWindow(srtt, fallback);
+
     /// <summary>An ACK at <paramref name="now"/> SACKed octets up to <paramref name="highSacked"/> (the scoreboard's highest).</summary>
     public void OnSacked(SeqNum highSacked, TimeSpan now)
     {

@@ -19,8 +19,31 @@ internal sealed partial class ConnectionActor
 
     private bool RackOn => _sackOk && _stack.Settings.Rack;
 
-    /// <summary>RACK.reo_wnd: SRTT / 4; before any RTT sample, min-rto / 4.</summary>
-    private TimeSpan ReorderingWindow => RackLossDetector.ReorderingWindow(_rtt.SmoothedRtt, _stack.Settings.MinRto / 4);
+    /// <summary>
+    /// RACK.reord (RFC 8985 6.2 step 2): the path has delivered data out of order on this connection (a hole below a
+    /// SACK filled while nothing had been retransmitted). Never cleared. A D-SACK alone does not set it (it is as often
+    /// a probe's duplicate after lost ACKs; Linux's reord_seen ignores it too).
+    /// </summary>
+    private bool _reorderingSeen;
+
+    /// <summary>
+    /// RACK.reo_wnd: 0 in loss recovery while no reordering has been seen (RFC 8985 6.2 step 4: with sub-millisecond
+    /// RTTs this is what lets a second hole be repaired on the ACK that shows it, not a scheduler tick later); else
+    /// SRTT / 4, before any RTT sample min-rto / 4.
+    /// </summary>
+    private TimeSpan ReorderingWindow => RackLossDetector.ReorderingWindow(_rtt.SmoothedRtt, _stack.Settings.MinRto / 4,
+        _reorderingSeen, inRecovery: _recover is not null);
+
+    /// <summary>
+    /// RFC 8985 6.2 step 2, for an ACK that moves SND.UNA from <paramref name="una"/> to <paramref name="ack"/>
+    /// before the scoreboard forgets what it SACKed: octets below the highest SACKed one were delivered by themselves
+    /// (outside recovery nothing below it was retransmitted), so the path reorders.
+    /// </summary>
+    private void NoteReordering(SeqNum una, SeqNum ack)
+    {
+        if (!_reorderingSeen && _recover is null && ack > una && _scoreboard?.HighSacked is { } high && high > una)
+            _reorderingSeen = true;
+    }
 
     /// <summary>What RACK's rule finds lost now: every unSACKed octet below it.</summary>
     private SeqNum? RackLostBelow => RackOn && _rack is { } r ? r.LostBelow(Now, ReorderingWindow) : null;
@@ -36,6 +59,9 @@ internal sealed partial class ConnectionActor
             return;
         var rack = _rack ??= new RackLossDetector();
         rack.OnSacked(high, Now);
+        var reoWnd = ReorderingWindow;
+        if (reoWnd == TimeSpan.Zero)
+            rack.LostBelow(Now, reoWnd);   // lost at once: no reordering timer for it
         ArmRackTimer(rack);
     }
 

@@ -262,7 +262,10 @@ internal sealed partial class ConnectionActor
         int flightBefore = _snd.InFlight;
         bool unaAdvanced = _snd.AcksNewData(ack);
         if (unaAdvanced)
+        {
+            NoteReordering(_snd.Una, ack);
             NewDataAcknowledged(seg, ack);
+        }
         // RFC 6675 section 2: with SACK, an ACK that SACKs new data counts as a duplicate too.
         bool newSack = _sackOk && seg.Options.SackCount > 0 && Scoreboard.Update(_snd.Una, _snd.Nxt, seg.Options.SackBlocks);
         if (newSack)

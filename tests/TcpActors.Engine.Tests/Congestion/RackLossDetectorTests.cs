@@ -54,4 +54,22 @@ public class RackLossDetectorTests
         Assert.Equal(Ms(5), RackLossDetector.ReorderingWindow(Ms(20), fallback: Ms(50)));
         Assert.Equal(Ms(50), RackLossDetector.ReorderingWindow(null, fallback: Ms(50)));
     }
+
+    [Fact]
+    public void In_recovery_without_reordering_seen_the_reordering_window_is_0_RFC8985_section6_2_step4()
+    {
+        Assert.Equal(TimeSpan.Zero, RackLossDetector.ReorderingWindow(Ms(20), Ms(50), reorderingSeen: false, inRecovery: true));
+        Assert.Equal(Ms(5), RackLossDetector.ReorderingWindow(Ms(20), Ms(50), reorderingSeen: true, inRecovery: true));
+        Assert.Equal(Ms(5), RackLossDetector.ReorderingWindow(Ms(20), Ms(50), reorderingSeen: false, inRecovery: false));
+        Assert.Equal(Ms(50), RackLossDetector.ReorderingWindow(null, Ms(50), reorderingSeen: true, inRecovery: false));
+    }
+
+    [Fact]
+    public void With_a_window_of_0_a_SACK_makes_the_holes_below_it_lost_at_once()
+    {
+        var r = new RackLossDetector();
+        r.OnSacked(Seq(3000), Ms(10));
+        Assert.Equal(Seq(3000), r.LostBelow(Ms(10), TimeSpan.Zero));
+        Assert.Null(r.NextDeadline(TimeSpan.Zero));   // nothing left for the reordering timer
+    }
 }

@@ -199,6 +199,54 @@ public class TailLossProbeTimingTests : TimingTestKit
         Assert.Equal(1, s.Stack.Counters[TcpCounter.FastRetransmits]);
     }
 
+    [Fact]
+    public void In_recovery_without_reordering_seen_a_new_hole_below_a_SACK_is_lost_at_once_reo_wnd_0_RFC8985_section6_2_step4()
+    {
+        var s = new ProbeStack(this, Origin);
+        var c = Open(s);
+        c.Connection.Tell(Write.Create(new byte[30 * Smss]), c.App.Ref);   // more than cwnd: new data waits to be sent
+        var flight = s.Drain();
+        Assert.Equal(10, flight.Count);                          // IW 10
+        AdvanceTo(Ms(40));
+        // Segment 1 lost, 2-4 SACKed: DupThresh, fast recovery.
+        Ack(s, Seg(c, 1), flight[4], Block(Seg(c, 2), Seg(c, 5)));
+        var first = s.Drain();
+        Assert.Equal(Seg(c, 1), first[0].Seq);
+        AdvanceTo(Ms(41));
+        // Segment 5 is missing too: 6 and 7 are SACKed above it (two, fewer than DupThresh). No reordering was seen and
+        // the connection is in recovery, so reo_wnd is 0 and segment 5 is lost now, not at 41 + SRTT / 4 = 46 ms; it
+        // goes before new data (NextSeg rule 1 before rule 2).
+        Ack(s, Seg(c, 1), flight[7], Block(Seg(c, 2), Seg(c, 5)), Block(Seg(c, 6), Seg(c, 8)));
+        var sent = s.Drain();
+        Assert.NotEmpty(sent);
+        Assert.Equal(Seg(c, 5), sent[0].Seq);
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.FastRetransmits]);   // one recovery, two holes repaired
+    }
+
+    [Fact]
+    public void Once_reordering_was_seen_a_new_hole_in_recovery_waits_for_reo_wnd_RFC8985_section6_2_steps2_and_4()
+    {
+        var s = new ProbeStack(this, Origin);
+        var c = Open(s);
+        c.Connection.Tell(Write.Create(new byte[30 * Smss]), c.App.Ref);
+        var flight = s.Drain();
+        AdvanceTo(Ms(30));
+        Ack(s, Seg(c, 1), flight[2], Block(Seg(c, 2), Seg(c, 3)));   // segment 1 late, 2 SACKed above it
+        s.Drain();
+        AdvanceTo(Ms(31));
+        Ack(s, Seg(c, 3), flight[2]);                                // 1 arrives by itself: the path reorders
+        s.Drain();
+        Assert.Equal(0, s.Stack.Counters[TcpCounter.FastRetransmits]);
+        AdvanceTo(Ms(40));
+        Ack(s, Seg(c, 4), flight[7], Block(Seg(c, 5), Seg(c, 8)));   // 4 lost, 5-7 SACKed: DupThresh, recovery
+        Assert.Equal(Seg(c, 4), s.Drain()[0].Seq);
+        AdvanceTo(Ms(41));
+        Ack(s, Seg(c, 4), flight[9], Block(Seg(c, 5), Seg(c, 8)), Block(Seg(c, 9), Seg(c, 10)));   // 8 missing, 9 SACKed
+        // With reordering seen reo_wnd stays SRTT / 4 = 5 ms in recovery: segment 8 may still come, it is not resent now.
+        Assert.DoesNotContain(s.Drain(), p => p.Seq == Seg(c, 8));
+        Assert.Equal(1, s.Stack.Counters[TcpCounter.FastRetransmits]);
+    }
+
     /// <summary>A fast recovery at 40 ms (segment 1 lost, 2-4 SACKed) after which every ACK is lost.</summary>
     private (ProbeStack s, ScriptedConnection c) RecoveryWithoutAcks(bool inRecovery)
     {
