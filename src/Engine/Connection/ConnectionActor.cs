@@ -500,8 +500,12 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return false;
                 }
             }
-            // PSH on the segment that empties the buffer (RFC 9293 3.9.1), unless the last write said More.
-            var flags = TcpFlags.Ack | (last && !_moreQueued ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
+            // PSH on the segment that empties the buffer (RFC 9293 3.9.1), unless the last write said More; and, as
+            // Linux's forced push, at least once every half of the peer's largest window.
+            bool push = (last && !_moreQueued) || _snd.PushIsDue(_snd.Nxt + len);
+            if (push)
+                _snd.Pushed = _snd.Nxt + len;
+            var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
             if (last)
             {
                 _pushHeld = false;

@@ -37,6 +37,17 @@ public sealed class SendSequenceSpace
     /// </summary>
     public SeqNum Sml { get; set; }
 
+    /// <summary>The end of the last segment sent with PSH (Linux pushed_seq), for the forced push.</summary>
+    public SeqNum Pushed { get; set; }
+
+    /// <summary>
+    /// A segment ending at <paramref name="end"/> carries PSH even with more data queued behind it: more than half of
+    /// the largest window the peer offered was sent since the last PSH (Linux forced_push). A receiver that acknowledges
+    /// pushed data as soon as its application reads it (Linux: ICSK_ACK_PUSHED) then does so within every half window,
+    /// instead of waiting for its delayed-ACK timer when a lone segment is all that is unacknowledged.
+    /// </summary>
+    public bool PushIsDue(SeqNum end) => end - Pushed > (long)(MaxWnd / 2);
+
     /// <summary>A segment shorter than a full one is sent and not yet acknowledged (Linux tcp_minshall_check).</summary>
     public bool SmallSegmentUnacked => Sml > Una && Sml <= Nxt;
 
@@ -47,6 +58,7 @@ public sealed class SendSequenceSpace
         Nxt = iss;
         Up = iss;
         Sml = iss;
+        Pushed = iss;
     }
 
     /// <summary>Octets sent and not yet acknowledged (SND.NXT - SND.UNA).</summary>
