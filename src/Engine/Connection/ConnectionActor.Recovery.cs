@@ -232,8 +232,9 @@ internal sealed partial class ConnectionActor
         bool fin = _finSent && offset + len == dataInFlight;
         if (len == 0 && !fin)
             return false;
-        // PSH as when it was first sent (TrySend): on the segment that carries the last byte queued (RFC 9293 3.9.1).
-        bool push = len > 0 && offset + len == _sendBuffer.Count;
+        // PSH as when it was first sent (TrySend): on the segment that carries the last byte queued (RFC 9293 3.9.1);
+        // and on a loss probe.
+        bool push = len > 0 && (offset + len == _sendBuffer.Count || _probePush);
         var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
         Emit(flags, start, _rcv.Nxt, offset, len, options);
         SeqNum end = start + len + (fin ? 1 : 0);

@@ -77,6 +77,13 @@ internal sealed partial class ConnectionActor
     }
 
     /// <summary>
+    /// The segment being sent is a loss probe: it carries PSH. A Linux receiver acknowledges pushed data as soon as its
+    /// application reads it; without PSH a probe that is the only unacknowledged segment waits for the receiver's
+    /// delayed-ACK timer (40 ms), which a chargen-loss capture showed after most probes.
+    /// </summary>
+    private bool _probePush;
+
+    /// <summary>
     /// TLP_send_probe (RFC 8985 7.3): the lowest unsent segment of at most SMSS if there is one and the peer's window
     /// allows it (whatever cwnd says), else the highest segment sent again. Then the RTO is restarted.
     /// </summary>
@@ -84,13 +91,21 @@ internal sealed partial class ConnectionActor
     {
         bool retransmission = false;
         SeqNum start = _snd.Nxt;
-        if (_finSent || !SendNewSegment(Smss))
+        _probePush = true;   // the probe is there to elicit an ACK
+        try
         {
-            SeqNum dataEnd = _snd.Nxt - (_finSent ? 1 : 0);
-            start = SeqNum.Max(_snd.Una, dataEnd - Smss);
-            if (!RetransmitAt(start, Smss))
-                return false;
-            retransmission = true;
+            if (_finSent || !SendNewSegment(Smss))
+            {
+                SeqNum dataEnd = _snd.Nxt - (_finSent ? 1 : 0);
+                start = SeqNum.Max(_snd.Una, dataEnd - Smss);
+                if (!RetransmitAt(start, Smss))
+                    return false;
+                retransmission = true;
+            }
+        }
+        finally
+        {
+            _probePush = false;
         }
         Counters.Add(TcpCounter.LossProbes);
         tlp.ProbeSent(start, _snd.Nxt, retransmission);

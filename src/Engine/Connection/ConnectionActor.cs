@@ -501,8 +501,8 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 }
             }
             // PSH on the segment that empties the buffer (RFC 9293 3.9.1), unless the last write said More; and, as
-            // Linux's forced push, at least once every half of the peer's largest window.
-            bool push = (last && !_moreQueued) || _snd.PushIsDue(_snd.Nxt + len);
+            // Linux's forced push, at least once every half of the peer's largest window; and on a loss probe.
+            bool push = (last && !_moreQueued) || _snd.PushIsDue(_snd.Nxt + len) || _probePush;
             if (push)
                 _snd.Pushed = _snd.Nxt + len;
             var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);

@@ -62,6 +62,8 @@ public class TailLossProbeTimingTests : TimingTestKit
         var probe = ExpectSentAt(s, Ms(20 + 42));                // PTO = 2 * SRTT + 2 ms after the last transmission
         Assert.Equal(Seg(c, 10), probe.Seq);                     // the lowest unsent segment, beyond cwnd
         Assert.Equal(Smss, probe.Payload.Length);
+        Assert.Equal(TcpFlags.Ack | TcpFlags.Psh, probe.Flags);   // PSH: a Linux receiver ACKs it when its application reads
+        Assert.DoesNotContain(flight, x => (x.Flags & TcpFlags.Psh) != 0);   // more data queued, less than half a window sent
         Assert.Equal(1, s.Stack.Counters[TcpCounter.LossProbes]);
         Assert.Equal(0, s.Stack.Counters[TcpCounter.RetransSegs]);
 
@@ -106,6 +108,7 @@ public class TailLossProbeTimingTests : TimingTestKit
 
         var probe = ExpectSentAt(s, Ms(40 + 42));                // two segments in flight: 2 * SRTT + 2 ms
         Assert.Equal(Seg(c, 9), probe.Seq);                      // no new data: the highest segment again
+        Assert.Equal(TcpFlags.Ack | TcpFlags.Psh, probe.Flags);
         Assert.Equal(1, s.Stack.Counters[TcpCounter.LossProbes]);
 
         AdvanceTo(Ms(102));
