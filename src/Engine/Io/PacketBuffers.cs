@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.Extensions.ObjectPool;
 
 namespace TcpActors.Engine.Io;
 
@@ -19,11 +18,10 @@ internal static class PacketBuffers
     /// <summary>How many idle small buffers the pool keeps at most (beyond that, returned ones go to the collector).</summary>
     public const int SmallRetained = 2048;
 
-    private static readonly DefaultObjectPool<byte[]> Small = new(new SmallPolicy(), SmallRetained);
-    private static long s_smallMade;
+    private static readonly CountingObjectPool<byte[]> Small = new(() => GC.AllocateUninitializedArray<byte>(SmallSize), SmallRetained);
 
     /// <summary>How many small buffers the pool has made so far, process-wide (in steady state it stops growing).</summary>
-    public static long SmallBuffersMade => Interlocked.Read(ref s_smallMade);
+    public static long SmallBuffersMade => Small.Created;
 
     public static byte[] Rent(TcpCounters counters, int size)
     {
@@ -38,16 +36,5 @@ internal static class PacketBuffers
             Small.Return(buffer);
         else
             ArrayPool<byte>.Shared.Return(buffer);
-    }
-
-    private sealed class SmallPolicy : IPooledObjectPolicy<byte[]>
-    {
-        public byte[] Create()
-        {
-            Interlocked.Increment(ref s_smallMade);
-            return GC.AllocateUninitializedArray<byte>(SmallSize);
-        }
-
-        public bool Return(byte[] obj) => true;
     }
 }

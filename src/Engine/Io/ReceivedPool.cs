@@ -1,4 +1,3 @@
-using Microsoft.Extensions.ObjectPool;
 using TcpActors.Engine.Api;
 
 namespace TcpActors.Engine.Io;
@@ -14,10 +13,9 @@ internal sealed class ReceivedPool
 {
     public const int MaximumRetained = 1024;
 
-    private readonly DefaultObjectPool<Received> _pool;
-    private long _created;
+    private readonly CountingObjectPool<Received> _pool;
 
-    public ReceivedPool() => _pool = new DefaultObjectPool<Received>(new Policy(this), MaximumRetained);
+    public ReceivedPool() => _pool = new CountingObjectPool<Received>(() => new Received(this), MaximumRetained);
 
     /// <summary>A message that owns <paramref name="buffer"/> and shows <paramref name="data"/>, out of the pool (or new).</summary>
     public Received Rent(ReadOnlyMemory<byte> data, byte[] buffer, TcpCounters counters)
@@ -28,19 +26,8 @@ internal sealed class ReceivedPool
     }
 
     /// <summary>How many message objects the pool has made so far (in steady state it stops growing).</summary>
-    public long Created => Interlocked.Read(ref _created);
+    public long Created => _pool.Created;
 
     /// <summary>From <see cref="Received.Release"/>, once its buffer is back.</summary>
     internal void Return(Received message) => _pool.Return(message);
-
-    private sealed class Policy(ReceivedPool owner) : IPooledObjectPolicy<Received>
-    {
-        public Received Create()
-        {
-            Interlocked.Increment(ref owner._created);
-            return new Received(owner);
-        }
-
-        public bool Return(Received obj) => true;
-    }
 }

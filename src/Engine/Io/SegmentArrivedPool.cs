@@ -1,4 +1,3 @@
-using Microsoft.Extensions.ObjectPool;
 using TcpActors.Engine.Wire;
 
 namespace TcpActors.Engine.Io;
@@ -8,16 +7,15 @@ namespace TcpActors.Engine.Io;
 /// a segment costs no message object (each was ~150 B, the largest allocation left per segment). One per stack;
 /// rented on the link's thread, given back by the connection that handled it (any thread). Holds at most
 /// <see cref="MaximumRetained"/> idle messages; a burst beyond that allocates and the surplus goes to the collector.
-/// Microsoft.Extensions.ObjectPool's pool is lock-free and allocation-free once warm.
+/// The pool is a <see cref="CountingObjectPool{T}"/>.
 /// </summary>
 internal sealed class SegmentArrivedPool
 {
     public const int MaximumRetained = 1024;
 
-    private readonly DefaultObjectPool<SegmentArrived> _pool;
-    private long _created;
+    private readonly CountingObjectPool<SegmentArrived> _pool;
 
-    public SegmentArrivedPool() => _pool = new DefaultObjectPool<SegmentArrived>(new Policy(this), MaximumRetained);
+    public SegmentArrivedPool() => _pool = new CountingObjectPool<SegmentArrived>(() => new SegmentArrived(this), MaximumRetained);
 
     /// <summary>A message for the segment, out of the pool (or new when the pool is empty).</summary>
     public SegmentArrived Rent(FourTuple tuple, in TcpSegment segment, ReadOnlyMemory<byte> payload, byte[]? buffer, TcpCounters? counters, byte ecn)
@@ -29,19 +27,8 @@ internal sealed class SegmentArrivedPool
     }
 
     /// <summary>How many message objects the pool has made so far (in steady state it stops growing).</summary>
-    public long Created => Interlocked.Read(ref _created);
+    public long Created => _pool.Created;
 
     /// <summary>From <see cref="SegmentArrived.Recycle"/>.</summary>
     internal void Return(SegmentArrived message) => _pool.Return(message);
-
-    private sealed class Policy(SegmentArrivedPool owner) : IPooledObjectPolicy<SegmentArrived>
-    {
-        public SegmentArrived Create()
-        {
-            Interlocked.Increment(ref owner._created);
-            return new SegmentArrived(owner);
-        }
-
-        public bool Return(SegmentArrived obj) => true;
-    }
 }
