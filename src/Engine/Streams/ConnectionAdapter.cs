@@ -10,8 +10,9 @@ namespace TcpActors.Engine.Streams;
 /// The actor between a <see cref="TcpActorsConnection"/>'s pipes and the stack's connection actor, whose handler it is
 /// (registered with KeepOpenOnPeerClosed, so each direction closes on its own).
 /// <list type="bullet">
-/// <item>Input: each Received (in the stack's packet buffer, recycled) is written into the input pipe and released, then the pipe is flushed. A flush that does not complete at once (the
-/// application is behind by more than the pause threshold) suspends reading at the stack, whose window then closes;
+/// <item>Input: each Received (in the stack's packet buffer, recycled) is written into the input pipe and released,
+/// and the pipe is flushed. A flush that does not complete at once (the application is behind by more than the pause
+/// threshold) suspends reading at the stack, whose window then closes;
 /// data still on its way is kept here (at most what the window allowed) until the flush completes, then written, and
 /// reading resumes. PeerClosed completes the pipe after the data.</item>
 /// <item>Output: one read of the output pipe at a time; up to MaxWriteSize bytes are copied into a pooled buffer and
