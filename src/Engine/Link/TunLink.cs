@@ -7,11 +7,12 @@ namespace TcpActors.Engine.Link;
 /// <summary>
 /// A link over a <see cref="TunDevice"/>. Arriving packets are read by one dedicated background thread into one
 /// reusable buffer and handed to the receiver on that thread (nothing is allocated per packet). The thread reads
-/// until the device is empty (and, with <see cref="BusyPollReads"/>, that many times more), then sleeps in poll() on the device and an eventfd that <see cref="Dispose"/>
-/// signals, so Dispose never waits on a blocked read(). <see cref="Send"/> is one synchronous write() per packet:
-/// a TUN write is one packet and atomic, so sends from several threads need no lock. A packet the kernel refuses
-/// (device down, no buffer space, malformed) is dropped and counted; a read error, an unexpected write error or a
-/// receiver that throws goes to <see cref="ILinkReceiver.OnLinkFailed"/> once, and the read thread ends.
+/// until the device is empty (and, with <see cref="BusyPollReads"/>, that many times more), then sleeps in poll() on
+/// the device and an eventfd that <see cref="Dispose"/> signals, so Dispose never waits on a blocked read().
+/// <see cref="Send"/> is one synchronous write() per packet: a TUN write is one packet and atomic, so sends from
+/// several threads need no lock. A packet the kernel refuses (device down, no buffer space, malformed) is dropped and
+/// counted; a read error, an unexpected write error or a receiver that throws goes to
+/// <see cref="ILinkReceiver.OnLinkFailed"/> once, and the read thread ends.
 /// <para>
 /// On a device opened with offloads (<see cref="TunDevice.Offload"/>) every read brings a virtio_net_hdr and a
 /// packet of up to 64 KB (a TCP/IPv4 GSO super-segment): the header is checked and stripped, a partial TCP checksum
