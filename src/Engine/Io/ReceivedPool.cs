@@ -11,7 +11,11 @@ namespace TcpActors.Engine.Io;
 /// </summary>
 internal sealed class ReceivedPool
 {
-    public const int MaximumRetained = 1024;
+    /// <summary>
+    /// Idle messages kept at most: a 4 MiB window's worth of segments (~2,900 at MTU 1500) may wait in a handler's
+    /// mailbox at once, and every message returned beyond what the pool keeps is one made again later (4,096 x ~56 B).
+    /// </summary>
+    public const int MaximumRetained = 4096;
 
     private readonly CountingObjectPool<Received> _pool;
 
