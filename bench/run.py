@@ -27,6 +27,8 @@ What it does:
                   the read thread polls the empty device ~0.4 ms before it sleeps, in namespace -tp
        tcpactors-b (on request) the tcpactors host again, with --b-hocon and --b-env (environment variables,
                   e.g. a .NET runtime knob): an A/B comparison of one setting within one run, in namespace -tb
+     --ns-sysctl KEY=VALUE sets a net.* sysctl in every one of these namespaces (the kernel peers' TCP, e.g.
+     net.ipv4.tcp_comp_sack_nr=0), and is printed with the table;
   3. warms each up, then for each repetition runs each test against each endpoint in turn (interleaved,
      so that a change in the machine's background load hits every endpoint alike):
        bulk     tcpbench bulk -p 9       kernel -> endpoint discard        Gbit/s
@@ -60,6 +62,7 @@ if not os.path.isdir(ANCHORS):
 HZ = os.sysconf("SC_CLK_TCK")
 PREFIX = "tcpa-bench-"
 RUN_ID = f"{os.getpid()}"
+NS_SYSCTLS = []   # --ns-sysctl: set in every namespace ns_add makes
 TESTS = ["bulk", "chargen", "rr", "crr", "loss", "chargen-loss", "hold"]
 LOSS_TESTS = {"loss": "bulk", "chargen-loss": "chargen"}   # with random loss -> the same transfer without
 DEFAULT_TESTS = ["bulk", "chargen", "rr", "crr"]
@@ -118,6 +121,8 @@ def ns_add(suffix):
     sh(f"ip -n {ns} link set lo up")
     sh(f"ip netns exec {ns} sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 "
        f"net.ipv4.ip_local_port_range='1024 65535'")
+    for kv in NS_SYSCTLS:
+        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", kv], check=True)
     return ns
 
 
@@ -648,7 +653,7 @@ def measure_one(a, ep, test, secs, rep, record=True):
     c1, x1 = (proc_cpu(pid), proc_ctxsw(pid)) if alive else (c0, x0)
     d1 = dev_stats(*ep.dev)
     st1 = ep.status() if isinstance(ep, TcpActors) and alive else None
-    rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "link_delay_ms": a.link_delay_ms, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name, "test": test, "rep": rep,
+    rec = {"run": RUN_ID, "label": a.label, "host_hocon": a.host_hocon, "link_delay_ms": a.link_delay_ms, "ns_sysctl": NS_SYSCTLS, "ts": time.strftime("%Y-%m-%d %H:%M:%S"), "endpoint": ep.name, "test": test, "rep": rep,
            "secs": secs, "mtu": a.mtu, "unit": UNITS[test], "wall_s": round(t1 - t0, 3), "loadavg": loadavg(),
            "endpoint_cpu_s": round(c1 - c0, 3), "machine_busy_s": round(m1 - m0, 3),
            "client_cpu_s": round((ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime), 3),
@@ -776,8 +781,10 @@ def report(recs, out=sys.stdout):
     p = lambda s="": print(s, file=out)
     label = recs[0].get("label") if recs else ""
     delay = recs[0].get("link_delay_ms") if recs else 0
+    sysctls = recs[0].get("ns_sysctl") if recs else None
     p(f"\nMedians of {n} x {secs} s{f' [{label}]' if label else ''}, MTU {recs[0]['mtu'] if recs else '?'}"
-      f"{f', TcpActors sends delayed {delay} ms by its link impairment' if delay else ''}, run {recs[0]['run'] if recs else '?'} "
+      f"{f', TcpActors sends delayed {delay} ms by its link impairment' if delay else ''}"
+      f"{', in every namespace sysctl ' + ' '.join(sysctls) if sysctls else ''}, run {recs[0]['run'] if recs else '?'} "
       f"({recs[0]['ts'] if recs else ''}); load average during the run {min(r['loadavg'] for r in recs):.1f}..{max(r['loadavg'] for r in recs):.1f}\n")
     head = "| test | unit | " + " | ".join(eps) + " |" + ratio_head(eps)
     p(head)
@@ -890,6 +897,9 @@ def main():
                     help="TcpActors endpoints: delay every packet the stack sends by this many ms (its link impairment decorator; 0..999)")
     ap.add_argument("--host-arg", action="append", default=[], metavar="KEY=VALUE",
                     help="extra host configuration, repeatable (e.g. TcpActors:CapturePath=/tmp/tcpa.pcap to capture what the stack sees)")
+    ap.add_argument("--ns-sysctl", action="append", default=[], metavar="KEY=VALUE",
+                    help="a net.* sysctl set in every namespace the run makes (those are per namespace), repeatable; e.g. "
+                         "net.ipv4.tcp_comp_sack_nr=0 turns off the kernel peers' SACK compression (bench/README.md round 8)")
     ap.add_argument("--tx-queue-len", type=int, default=0, help="the host's TUN device txqueuelen (--TcpActors:TxQueueLength; default: the host's, 8192)")
     ap.add_argument("--trace", nargs="?", const="gc-verbose,dotnet-sampled-thread-time", default="",
                     help="after the reps, run each test once more against TcpActors under dotnet-trace with these profiles "
@@ -909,6 +919,11 @@ def main():
     if a.what == "cleanup":
         cleanup_stale()
         return
+    for kv in a.ns_sysctl:
+        key, eq, value = kv.partition("=")
+        if not eq or not value or not key.startswith("net.") or not all(c.isalnum() or c in "._-" for c in key):
+            sys.exit(f"--ns-sysctl {kv!r}: expected KEY=VALUE with a net.* key")
+    NS_SYSCTLS.extend(a.ns_sysctl)
     if not 0 <= a.link_delay_ms <= 999:
         sys.exit("--link-delay-ms must be 0..999")
     if not 1 <= a.secs <= 60 or not 1 <= a.reps <= 20:
