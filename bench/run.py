@@ -19,11 +19,12 @@ What it does:
                   anchors' tunfwd: the kernel over a link like ours (--kernel-cc: chargen's congestion control)
        lwip       lwip_chargen (lwip_tun's echo and discard, plus chargen 19) on TUN device ltun0 in
                   namespace -l (the client is the kernel of -l)
-       tcpactors  the published host (--TcpActors:Namespace "", --TcpActors:Offload false) on TUN device
-                  tatun0 in namespace -t, with discard also on 9001..9007 for crr
+       tcpactors  the published host (--TcpActors:Namespace "", --TcpActors:Offload false; otherwise its shipped
+                  config, busy polling 200 reads included) on TUN device tatun0 in namespace -t, with discard also
+                  on 9001..9007 for crr
        tcpactors-offload (on request) the same host with --TcpActors:Offload true (IFF_VNET_HDR, checksum
                   and TSO4: up to 64 KB super-segments each way) on tatun0 in namespace -to
-       tcpactors-busypoll (on request) the tcpactors host with --TcpActors:BusyPollReads 2000 (off by default):
+       tcpactors-busypoll (on request) the tcpactors host with --TcpActors:BusyPollReads 2000 (its config: 200):
                   the read thread polls the empty device ~0.4 ms before it sleeps, in namespace -tp
        tcpactors-b (on request) the tcpactors host again, with --b-hocon and --b-env (environment variables,
                   e.g. a .NET runtime knob): an A/B comparison of one setting within one run, in namespace -tb
@@ -477,7 +478,7 @@ class TcpActorsOffload(TcpActors):
 
 
 class TcpActorsBusyPoll(TcpActors):
-    """The host without offloads and with busy polling (TcpActors:BusyPollReads, off by default): after each batch the
+    """The host without offloads and with longer busy polling (TcpActors:BusyPollReads; the config has 200): after each batch the
     read thread tries the empty device BUSY_POLL_READS more times (~0.4 ms here) before it sleeps."""
     name = "tcpactors-busypoll"
     addr = "198.18.17.2"
