@@ -478,8 +478,8 @@ class TcpActorsOffload(TcpActors):
 
 
 class TcpActorsBusyPoll(TcpActors):
-    """The host without offloads and with longer busy polling (TcpActors:BusyPollReads; the config has 200): after each batch the
-    read thread tries the empty device BUSY_POLL_READS more times (~0.4 ms here) before it sleeps."""
+    """The host without offloads and with longer busy polling (TcpActors:BusyPollReads; the config has 200): after
+    each batch the read thread tries the empty device BUSY_POLL_READS more times (~0.4 ms here) before it sleeps."""
     name = "tcpactors-busypoll"
     addr = "198.18.17.2"
     peer = "198.18.17.1"
