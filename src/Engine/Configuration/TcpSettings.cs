@@ -49,6 +49,8 @@ public sealed record TcpSettings
     public TimeSpan FinTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.Cubic;
     public bool LimitedTransmit { get; init; } = true;
+    /// <summary>tcp-actors.proportional-rate-reduction: RFC 9937 PRR in SACK-based fast recovery (on, as Linux).</summary>
+    public bool ProportionalRateReduction { get; init; } = true;
     /// <summary>tcp-actors.no-delay: TCP_NODELAY for connections that do not set ConnectionOptions.NoDelay (off: Nagle runs).</summary>
     public bool NoDelay { get; init; }
     public bool TailLossProbe { get; init; } = true;
@@ -119,6 +121,7 @@ public sealed record TcpSettings
             FinTimeout = Duration(c, "fin-timeout"),
             CongestionControl = Algorithm(c, "congestion-control"),
             LimitedTransmit = Bool(c, "limited-transmit"),
+            ProportionalRateReduction = Bool(c, "proportional-rate-reduction"),
             NoDelay = Bool(c, "no-delay"),
             TailLossProbe = Bool(c, "tail-loss-probe.enabled"),
             Rack = Bool(c, "rack"),

@@ -11,7 +11,8 @@ namespace TcpActors.Engine.Connection;
 /// lost, pipe estimates what is in flight, and while cwnd - pipe >= SMSS NextSeg picks a lost hole, new
 /// data, or another hole below the highest SACKed octet. After a retransmission timeout every octet below the
 /// recovery point counts as lost and is resent as cwnd grows in slow start (go-back-N, skipping SACKed
-/// octets), until SND.UNA passes the recovery point.
+/// octets), until SND.UNA passes the recovery point. In SACK-based fast recovery, Proportional Rate Reduction
+/// (RFC 9937, as Linux) sets the cwnd that send loop goes by on each ACK (<see cref="ProportionalRateReduction"/>).
 /// </summary>
 internal sealed partial class ConnectionActor
 {
@@ -23,6 +24,10 @@ internal sealed partial class ConnectionActor
     private RetransmitLog? _rxtLog;
     /// <summary>Retransmissions found lost: sent again before anything else (made on first use).</summary>
     private List<(SeqNum Start, SeqNum End)>? _relost;
+    /// <summary>PRR's state in the current SACK-based fast recovery; null outside one, or with PRR off.</summary>
+    private ProportionalRateReduction? _prr;
+    /// <summary>Octets the ACK being processed SACKed for the first time (0 outside ACK processing).</summary>
+    private long _newlySacked;
 
     private void ResetRecoveryLog()
     {
@@ -35,13 +40,14 @@ internal sealed partial class ConnectionActor
     }
 
     /// <summary>After the scoreboard took an ACK's SACK blocks: which retransmissions of this recovery are lost again.</summary>
-    private void DetectLostRetransmissions()
+    private int DetectLostRetransmissions()
     {
         if (!_sackOk || !PipeRecovery || _rxtLog is not { Count: > 0 } log)
-            return;
+            return 0;
         int lost = log.DetectLost(_snd.Una, Scoreboard, _relost ??= []);
         if (lost > 0)
             Counters.Add(TcpCounter.LostRetransmits, lost);
+        return lost;
     }
 
     /// <summary>Recovery by pipe and NextSeg: RFC 6675 fast recovery, or the go-back-N after a timeout.</summary>
@@ -96,6 +102,10 @@ internal sealed partial class ConnectionActor
         Counters.Add(TcpCounter.FastRetransmits);
         Cc.EnterRecovery(_snd.InFlight - _limitedTransmitBytes, Now);  // ssthresh, cwnd = ssthresh
         EcnNoteLossReduction();
+        // RFC 9937 section 4: RecoverFS is the flight less what was SACKed before this ACK (it is not delivered again).
+        _prr = _sackOk && _stack.Settings.ProportionalRateReduction
+            ? new ProportionalRateReduction(_snd.InFlight - (Scoreboard.SackedBytes - _newlySacked), Cc.Ssthresh, Smss, Cc.Cwnd)
+            : null;
         if (!_sackOk)
             for (int i = 0; i < 3; i++)
                 Cc.OnDupAck();                                       // cwnd = ssthresh + 3*SMSS
@@ -127,13 +137,17 @@ internal sealed partial class ConnectionActor
         }
         if (_recover is not null)
         {
+            // RFC 9937 section 4: after PRR, cwnd = ssthresh (PRR brought the flight there, as Linux's
+            // tcp_end_cwnd_reduction); else RFC 6582 3.2 step 6, min(ssthresh, FlightSize + SMSS).
+            int exitFlight = _prr is not null ? int.MaxValue : _snd.InFlight;
             _recover = null;
             _rtoRecovery = false;
+            _prr = null;   // the ACK that ends recovery is not counted
             _tlp?.RecoveryEnded();
             ResetRecoveryLog();
             if (CcInRecovery)
             {
-                Cc.ExitRecovery(_snd.InFlight, Now);   // RFC 6582 3.2 step 6
+                Cc.ExitRecovery(exitFlight, Now);
                 return;
             }
         }
@@ -148,6 +162,7 @@ internal sealed partial class ConnectionActor
         EcnNoteLossReduction();
         _recover = _snd.Nxt;
         _rtoRecovery = true;
+        _prr = null;   // slow start from the loss window, not a reduction
         ResetLossProbe();
         _dupAcks = 0;
         // RFC 2018 section 8 has the sender ignore SACK information after a timeout, lest the receiver reneged.
@@ -163,7 +178,11 @@ internal sealed partial class ConnectionActor
         RetransmitAt(_snd.Una, Smss);
     }
 
-    /// <summary>RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg names.</summary>
+    /// <summary>
+    /// RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg names. With PRR, cwnd is the one
+    /// it set at the last ACK, and any room at all lets a whole segment out (as Linux counts in segments, so PRR's
+    /// fractional shares round up rather than wait for the next ACK).
+    /// </summary>
     private void SendInRecovery()
     {
         var sb = Scoreboard;
@@ -172,7 +191,10 @@ internal sealed partial class ConnectionActor
         {
             SeqNum una = _snd.Una, nxt = _snd.Nxt;
             long pipe = sb.Pipe(una, nxt, _highRxt, smss, LostBelow);
-            if (CcCwnd - pipe < smss)
+            long room = (_prr?.Cwnd ?? CcCwnd) - pipe;
+            if (_prr is not null && room > 0)
+                room = Math.Max(room, smss);
+            if (room < smss)
                 return;
             // A retransmission found lost is sent again first.
             if (ResendLost(una, nxt, smss))
@@ -186,7 +208,7 @@ internal sealed partial class ConnectionActor
                 continue;
             }
             // Rule 2: new data, if the peer's window allows.
-            if (!_finSent && SendNewSegment((int)Math.Min(int.MaxValue, CcCwnd - pipe)))
+            if (!_finSent && SendNewSegment((int)Math.Min(int.MaxValue, room)))
                 continue;
             // Rule 3: an unSACKed octet below the highest SACKed one.
             if (sb.HighSacked is { } high && sb.NextHole(from, high, nxt, smss, out start, out len))
@@ -238,6 +260,7 @@ internal sealed partial class ConnectionActor
         var flags = TcpFlags.Ack | (push ? TcpFlags.Psh : 0) | (fin ? TcpFlags.Fin : 0);
         Emit(flags, start, _rcv.Nxt, offset, len, options);
         SeqNum end = start + len + (fin ? 1 : 0);
+        _prr?.OnSent(end - start);
         _rtt.OnRetransmit(start, end);
         _retransmittedHigh = _retransmittedHigh is { } h ? SeqNum.Max(h, end) : end;
         _highRxt = SeqNum.Max(_highRxt, end);
@@ -248,5 +271,23 @@ internal sealed partial class ConnectionActor
         if (_sackOk && (CcInRecovery || _rtoRecovery))
             Counters.Add(TcpCounter.SackRetransmits);
         return true;
+    }
+
+    /// <summary>
+    /// RFC 9937 section 4, on every ACK of a SACK-based fast recovery but the one that ends it: DeliveredData is the
+    /// change in SND.UNA plus the change in SACKed octets since the ACK's processing began; the ACK is safe when it
+    /// advanced SND.UNA and showed no further loss (no retransmission found lost, the loss boundary not moved up).
+    /// </summary>
+    private void ProportionalRateReductionAck(SeqNum unaAtStart, long sackedAtStart, SeqNum? lossEndAtStart, bool unaAdvanced, int lostRetransmits)
+    {
+        if (_prr is not { } prr)
+            return;
+        var sb = Scoreboard;
+        SeqNum una = _snd.Una, nxt = _snd.Nxt;
+        int smss = Smss;
+        long delivered = (una - unaAtStart) + (sb.SackedBytes - sackedAtStart);
+        SeqNum lossEnd = sb.LossEnd(una, nxt, smss, LostBelow);
+        bool newLoss = lostRetransmits > 0 || (lossEndAtStart is { } before && lossEnd > SeqNum.Max(before, una));
+        prr.OnAck(delivered, sb.Pipe(una, nxt, _highRxt, smss, LostBelow), safeAck: unaAdvanced && !newLoss);
     }
 }

@@ -260,6 +260,10 @@ internal sealed partial class ConnectionActor
         // RFC 5681 section 2: a duplicate ACK.
         bool duplicate = ack == _snd.Una && dataLength == 0 && !seg.Fin && window == _snd.Wnd && _snd.InFlight > 0;
         int flightBefore = _snd.InFlight;
+        // What PRR counts as delivered by this ACK, and whether it shows a new loss (RFC 9937 section 4).
+        SeqNum unaAtStart = _snd.Una;
+        long sackedAtStart = _scoreboard?.SackedBytes ?? 0;
+        SeqNum? lossEndAtStart = _prr is not null ? Scoreboard.LossEnd(_snd.Una, _snd.Nxt, Smss, LostBelow) : null;
         bool unaAdvanced = _snd.AcksNewData(ack);
         if (unaAdvanced)
         {
@@ -267,16 +271,20 @@ internal sealed partial class ConnectionActor
             NewDataAcknowledged(seg, ack);
         }
         // RFC 6675 section 2: with SACK, an ACK that SACKs new data counts as a duplicate too.
+        long sackedBeforeUpdate = _scoreboard?.SackedBytes ?? 0;
         bool newSack = _sackOk && seg.Options.SackCount > 0 && Scoreboard.Update(_snd.Una, _snd.Nxt, seg.Options.SackBlocks);
         if (newSack)
         {
             duplicate = true;
             RackSacked();
+            _newlySacked = Scoreboard.SackedBytes - sackedBeforeUpdate;
         }
-        DetectLostRetransmissions();
+        int lostRetransmits = DetectLostRetransmissions();
         if (_sackOk)
             LossProbeAcked(seg, ack, unaAdvanced, newSack, flightBefore);
         OnDuplicateAck(duplicate);
+        ProportionalRateReductionAck(unaAtStart, sackedAtStart, lossEndAtStart, unaAdvanced, lostRetransmits);
+        _newlySacked = 0;
         EcnEchoArrived(seg);
         if (_snd.UpdateWindow(seg.Sequence, ack, window) && _snd.Wnd > 0)
             Timers.Cancel(TimerKeys.Persist);

@@ -512,6 +512,7 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 Timers.Cancel(TimerKeys.Cork);
             }
             Emit(flags, _snd.Nxt, _rcv.Nxt, sentOffset, len, options, newData: true);
+            _prr?.OnSent(len + (fin ? 1 : 0));
             if (len > room)
                 Counters.Add(TcpCounter.SuperSegmentsOut);
             _lastSentStart = _snd.Nxt;
@@ -1084,11 +1085,11 @@ internal sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     /// <summary>What the connection holds beyond its fixed state (tests assert that an idle connection holds none of it).</summary>
     internal ConnectionStorage Storage => new(_sendBuffer.AllocatedBytes, _reassembler?.HoldsStorage ?? false, _heldForHandler is not null,
-        _scoreboard is not null, _rxtLog is not null || _relost is not null, _pendingWrite is not null);
+        _scoreboard is not null, _rxtLog is not null || _relost is not null || _prr is not null, _pendingWrite is not null);
 
     private ConnectionStatus Status() => new(_tuple, _state, _snd.Una.Value, _snd.Nxt.Value, _snd.Wnd, _rcv.Nxt.Value, _rcv.Wnd,
         _sendBuffer.Count, _reassembler?.BufferedBytes ?? 0, _rtt.Rto, _rtt.SmoothedRtt, _totalRetransmits, _bytesSent, _bytesReceived,
-        Cc.Cwnd, Cc.Ssthresh, Cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
+        (int)Math.Min(int.MaxValue, _prr?.Cwnd ?? Cc.Cwnd), Cc.Ssthresh, Cc.Name, _sndShift, _rcvShift, _wsOk, _tsOk, _sackOk,
         _heldBytes, _readingSuspended, NoDelayInEffect, _sendBuffer.Capacity,
         Smss, _countedEstablished ? Now - _lastDataAt : TimeSpan.Zero);
 

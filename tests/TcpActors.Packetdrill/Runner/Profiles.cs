@@ -252,7 +252,7 @@ public sealed class Profile
                 Notes.Add($"{key}={value}: the stack has no TCP Fast Open (RFC 7413); scripts without TFO options are unaffected");
                 break;
             case "tcp_frto": NoCounterpart("F-RTO, RFC 5682: after an RTO the stack goes back to SND.UNA"); break;
-            case "tcp_early_retrans" or "tcp_recovery": NoCounterpart("RACK-TLP, RFC 8985: the stack recovers by RFC 6675"); break;
+            case "tcp_early_retrans" or "tcp_recovery": NoCounterpart("RACK-TLP, RFC 8985: the stack's own tcp-actors.rack and tail-loss-probe settings"); break;
             case "tcp_fack": NoCounterpart("FACK, off here as well"); break;
             case "tcp_tso_win_divisor": NoCounterpart("TSO deferral: the stack sends MSS-sized segments, the runner joins them"); break;
             case "tcp_pacing_ss_ratio" or "tcp_pacing_ca_ratio": NoCounterpart("pacing"); break;
