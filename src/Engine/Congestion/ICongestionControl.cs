@@ -41,7 +41,11 @@ public interface ICongestionControl
     /// <summary>RFC 6582 3.2 step 5: a partial ACK of <paramref name="bytesAcked"/> deflates cwnd by that amount, then adds back SMSS if at least SMSS was acknowledged.</summary>
     void OnPartialAck(int bytesAcked);
 
-    /// <summary>A full ACK ends recovery (RFC 6582 3.2 step 6, option 1): cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).</summary>
+    /// <summary>
+    /// A full ACK ends recovery (RFC 6582 3.2 step 6, option 1): cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
+    /// <see cref="int.MaxValue"/> as <paramref name="flightSize"/> gives cwnd = ssthresh, RFC 9937's end of a recovery
+    /// that PRR paced down to ssthresh.
+    /// </summary>
     void ExitRecovery(int flightSize, TimeSpan now);
 
     /// <summary>

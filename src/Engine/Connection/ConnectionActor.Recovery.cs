@@ -137,8 +137,8 @@ internal sealed partial class ConnectionActor
         }
         if (_recover is not null)
         {
-            // RFC 9937 section 4: after PRR, cwnd = ssthresh (PRR brought the flight there, as Linux's
-            // tcp_end_cwnd_reduction); else RFC 6582 3.2 step 6, min(ssthresh, FlightSize + SMSS).
+            // RFC 9937 section 4: after PRR, cwnd = ssthresh (as Linux's tcp_end_cwnd_reduction; see ExitRecovery);
+            // else RFC 6582 3.2 step 6, min(ssthresh, FlightSize + SMSS).
             int exitFlight = _prr is not null ? int.MaxValue : _snd.InFlight;
             _recover = null;
             _rtoRecovery = false;

@@ -7,6 +7,17 @@ public class ProportionalRateReductionTests
 {
     private const int Smss = 1000;
 
+    /// <summary>The sender's loop: whole segments while cwnd - pipe > 0 (a fractional share rounds up). Returns pipe.</summary>
+    private static long SendWholeSegments(ProportionalRateReduction prr, long pipe)
+    {
+        while (prr.Cwnd - pipe > 0)
+        {
+            prr.OnSent(Smss);
+            pipe += Smss;
+        }
+        return pipe;
+    }
+
     [Fact]
     public void While_pipe_exceeds_ssthresh_sends_ssthresh_over_RecoverFS_of_what_is_delivered_RFC9937_section4()
     {
@@ -24,11 +35,7 @@ public class ProportionalRateReductionTests
             // CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out
             long expected = Math.Max(0, (long)Math.Ceiling(ack * Smss * 10.0 / 20) - prr.Out);
             Assert.Equal(expected, prr.SendQuota);
-            if (prr.SendQuota > 0)
-            {
-                prr.OnSent(Smss);                      // a whole segment goes out
-                pipe += Smss;
-            }
+            pipe = SendWholeSegments(prr, pipe);
         }
         // One segment for every two delivered: 0, 0, 500, 0, 500, 0 (the half segment rounds up to one in the sender).
         Assert.Equal(new long[] { 0, 0, 500, 0, 500, 0 }, quotas);
@@ -47,11 +54,7 @@ public class ProportionalRateReductionTests
         {
             pipe -= Smss;
             prr.OnAck(Smss, pipe, safeAck: false);
-            while (prr.Cwnd - pipe > 0)
-            {
-                prr.OnSent(Smss);
-                pipe += Smss;
-            }
+            pipe = SendWholeSegments(prr, pipe);
         }
         // CEIL(19 * 14 / 20) = 14 segments sent in all, the retransmission included: the flight is ssthresh.
         Assert.Equal(14 * Smss, prr.Out);
